@@ -1,0 +1,123 @@
+"""MkDocs plugin `nutshell`: a thin adapter from MkDocs events to `load` and `render`.
+
+- on_pre_build: load and check data/ (before MkDocs cleans site/, so bad data leaves the old site intact).
+  `mkdocs build` stops with every problem listed; `mkdocs serve` keeps running and shows them on every page.
+- on_files: add the generated pages and the JSON export as virtual files (nothing is written to docs/).
+- on_page_content: glossary tooltips on every page (notebook pages never pass through Markdown, so this
+  works on the rendered HTML), and links from each demo page back to the terms and milestones that cite it.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from pathlib import Path
+
+from mkdocs.config import config_options
+from mkdocs.config.base import Config
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+from mkdocs.utils import get_relative_url
+
+from nutshell import render
+from nutshell.load import Problem, load_knowledge
+from nutshell.schema import CATEGORIES, Knowledge
+
+log = logging.getLogger("mkdocs.plugins.nutshell")
+
+
+class NutshellConfig(Config):
+    data_dir = config_options.Type(str, default="data")
+    demos_dir = config_options.Type(str, default="demos")
+
+
+def demo_titles(demos_dir: Path) -> dict[str, str]:
+    """Each demo's title: the first Markdown heading of its script (cheap; no execution)."""
+    titles = {}
+    for path in sorted(demos_dir.glob("*.py")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            stripped = line.lstrip("# ").strip()
+            if line.startswith("# #") and stripped:
+                titles[path.stem] = stripped.lstrip("#").strip()
+                break
+    return titles
+
+
+class NutshellPlugin(BasePlugin[NutshellConfig]):
+    def __init__(self) -> None:
+        self.serving = False
+        self.knowledge: Knowledge | None = None
+        self.problems: list[Problem] = []
+        self.annotator: render.TooltipAnnotator | None = None
+        self.titles: dict[str, str] = {}
+
+    def on_startup(self, *, command, dirty) -> None:
+        self.serving = command == "serve"
+
+    def _path(self, config, value: str) -> Path:
+        return (Path(config.config_file_path).parent / value).resolve()
+
+    def on_config(self, config):
+        data_dir = self._path(config, self.config.data_dir)
+        if str(data_dir) not in config.watch:
+            config.watch.append(str(data_dir))  # `mkdocs serve` rebuilds when the data changes
+        return config
+
+    def on_pre_build(self, *, config) -> None:
+        data_dir = self._path(config, self.config.data_dir)
+        demos_dir = self._path(config, self.config.demos_dir)
+        self.knowledge, self.problems = load_knowledge(data_dir, demos_dir)
+        self.titles = demo_titles(demos_dir) if demos_dir.is_dir() else {}
+        if not self.problems:
+            self.annotator = render.TooltipAnnotator(self.knowledge)
+            return
+        report = "\n".join(str(p) for p in self.problems)
+        summary = f"{len(self.problems)} problem(s) in {data_dir.name}/ — fix them and the site rebuilds:\n{report}"
+        if not self.serving:
+            raise PluginError(summary)
+        log.error(summary)  # keep serving; every page shows the problems until the data is fixed
+        self.annotator = None
+
+    def on_files(self, files: Files, *, config) -> Files:
+        pages: dict[str, str] = {}
+        if self.knowledge is not None:
+            pages[render.TIMELINE_PAGE] = render.timeline_markdown(self.knowledge, self.titles)
+            pages[render.GLOSSARY_PAGE] = render.glossary_markdown(self.knowledge, self.titles)
+            for category in CATEGORIES:  # every category has a page: mkdocs.yml's nav lists them all
+                pages[render.category_page(category)] = render.category_markdown(self.knowledge, category)
+            pages[f"{render.API_DIR}/glossary.json"] = render.glossary_json(self.knowledge)
+            pages[f"{render.API_DIR}/milestones.json"] = render.milestones_json(self.knowledge)
+        else:
+            problem_page = "# The data has problems\n\n" + "\n".join(
+                f"- `{html.escape(str(p))}`" for p in self.problems
+            )
+            pages[render.TIMELINE_PAGE] = problem_page
+            pages[render.GLOSSARY_PAGE] = problem_page
+        for src_uri, content in pages.items():
+            if files.get_file_from_path(src_uri) is not None:
+                raise PluginError(f"docs/{src_uri} is generated from data/ at build time; delete the file in docs/")
+            files.append(File.generated(config, src_uri, content=content))
+        return files
+
+    def on_page_content(self, html_text: str, *, page, config, files) -> str:
+        if self.problems:
+            items = "".join(f"<li><code>{html.escape(str(p))}</code></li>" for p in self.problems)
+            banner = (
+                '<div class="admonition failure"><p class="admonition-title">'
+                f"The data has {len(self.problems)} problem(s); the site shows the last good state of this page"
+                f"</p><ul>{items}</ul></div>"
+            )
+            return banner + html_text
+        src = page.file.src_uri
+        if src.startswith("demos/") and src.endswith(".ipynb") and self.knowledge is not None:
+            demo_id = Path(src).stem
+
+            def url_for(target_page: str, anchor: str | None) -> str:
+                url = get_relative_url(render.site_path(target_page), page.url)
+                return f"{url}#{anchor}" if anchor else url
+
+            html_text += render.demo_links_html(self.knowledge, demo_id, url_for)
+        if self.annotator is not None and not src.startswith(render.API_DIR + "/"):
+            html_text = self.annotator.annotate(html_text)
+        return html_text

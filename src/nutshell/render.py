@@ -1,0 +1,508 @@
+"""Knowledge → Markdown pages, JSON export and HTML tooltips.
+
+Pure functions of a `Knowledge` (no MkDocs import), so every page can be tested without a build.
+Links between generated pages are written as relative links to source files (``glossary/index.md#id``);
+MkDocs resolves and checks them in strict mode.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import posixpath
+import re
+from collections.abc import Callable, Iterable
+
+from nutshell.schema import CATEGORIES, Knowledge, Milestone, Source, Term
+
+TIMELINE_PAGE = "timeline.md"
+GLOSSARY_PAGE = "glossary/index.md"
+API_DIR = "api"
+JSON_SCHEMA_VERSION = 1
+
+CATEGORY_TITLES = {
+    "concept": "Concepts",
+    "architecture": "Architectures and building blocks",
+    "training": "Training",
+    "optimization": "Optimization",
+    "regularization": "Regularization",
+    "data": "Data sets and evaluation",
+    "hardware": "Hardware",
+    "history": "History and schools of thought",
+}
+
+
+def category_page(category: str) -> str:
+    return f"glossary/{category}.md"
+
+
+def demo_page(demo_id: str) -> str:
+    return f"demos/{demo_id}.ipynb"
+
+
+def site_path(source_page: str) -> str:
+    """The URL path (relative to the site root) that MkDocs gives a source page with directory URLs."""
+    stem = re.sub(r"\.(md|ipynb)$", "", source_page)
+    if stem == "index" or stem.endswith("/index"):
+        stem = stem[: -len("index")]
+    else:
+        stem += "/"
+    return stem.lstrip("/")
+
+
+def _rel(from_page: str, to_page: str, anchor: str | None = None) -> str:
+    target = posixpath.relpath(to_page, posixpath.dirname(from_page) or ".")
+    return f"{target}#{anchor}" if anchor else target
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
+
+
+def md_escape(text: str) -> str:
+    """Escape text so Markdown shows it literally (titles, names)."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _default_demo_title(demo_id: str) -> str:
+    return demo_id.replace("-", " ").capitalize()
+
+
+# ── Citations ──────────────────────────────────────────────────────────────────
+
+
+def format_authors(authors: Iterable[str]) -> str:
+    names = list(authors)
+    if len(names) <= 2:
+        return " and ".join(names)
+    return ", ".join(names[:-1]) + ", and " + names[-1]
+
+
+def citation_markdown(source: Source) -> str:
+    """One-line citation: authors (year). Title. *Venue*, volume(issue), pages. link"""
+    parts = [f"{md_escape(format_authors(source.authors))} ({source.year}). {md_escape(source.title)}."]
+    venue = f"*{md_escape(source.venue)}*"
+    if source.volume:
+        venue += f", {md_escape(source.volume)}"
+        if source.issue:
+            venue += f"({md_escape(source.issue)})"
+    elif source.issue:
+        venue += f", no. {md_escape(source.issue)}"
+    if source.pages:
+        venue += f", {md_escape(source.pages)}"
+    parts.append(venue + ".")
+    if source.doi:
+        parts.append(f"[doi:{md_escape(source.doi)}](https://doi.org/{source.doi})")
+    if source.url and (not source.doi or source.url != f"https://doi.org/{source.doi}"):
+        parts.append(f"[{'link' if source.doi else 'stable link'}]({source.url})")
+    return " ".join(parts)
+
+
+def citation_text(source: Source) -> str:
+    """Plain-text citation for the CLI."""
+    text = f"{format_authors(source.authors)} ({source.year}). {source.title}. {source.venue}"
+    if source.volume:
+        text += f", {source.volume}" + (f"({source.issue})" if source.issue else "")
+    if source.pages:
+        text += f", {source.pages}"
+    text += "."
+    if source.link:
+        text += f" {source.link}"
+    return text
+
+
+def _note_block(note: str) -> list[str]:
+    lines = ['!!! info "About the dates and sources"', ""]
+    lines += ["    " + line if line else "" for line in note.strip().splitlines()]
+    return lines + [""]
+
+
+# ── Timeline ──────────────────────────────────────────────────────────────────
+
+
+def _year_span(knowledge: Knowledge) -> tuple[int, int]:
+    return knowledge.eras[0].start, knowledge.eras[-1].end
+
+
+def timeline_strip_html(knowledge: Knowledge) -> str:
+    """A compact visual timeline: era bands proportional to their length, one dot per milestone."""
+    first, last = _year_span(knowledge)
+    span = max(1, last - first + 1)
+    bands = []
+    for era in knowledge.eras:
+        width = (era.end - era.start + 1) / span * 100
+        bands.append(
+            f'<a class="nutshell-strip__era" href="#{era.id}" style="width:{width:.3f}%" '
+            f'title="{html.escape(era.title)} ({era.start}–{era.end})">'
+            f'<span>{era.start}</span></a>'
+        )
+    dots = []
+    for milestone in knowledge.milestones:
+        left = (milestone.year - first + 0.5) / span * 100
+        label = html.escape(f"{milestone.year}: {milestone.title}")
+        dots.append(
+            f'<a class="nutshell-strip__dot" href="#{milestone.id}" style="left:{left:.3f}%" '
+            f'title="{label}" aria-label="{label}"></a>'
+        )
+    return (
+        '<div class="nutshell-strip" role="navigation" aria-label="Timeline overview">'
+        f'<div class="nutshell-strip__eras">{"".join(bands)}</div>'
+        f'<div class="nutshell-strip__dots">{"".join(dots)}</div>'
+        f'<div class="nutshell-strip__ends"><span>{first}</span><span>{last}</span></div>'
+        "</div>"
+    )
+
+
+def _filter_html(knowledge: Knowledge) -> str:
+    eras = "".join(
+        f'<button type="button" class="md-button nutshell-chip" data-filter-era="{e.id}">'
+        f"{html.escape(e.title)}</button>"
+        for e in knowledge.eras
+    )
+    tags = sorted({tag for m in knowledge.milestones for tag in m.tags})
+    options = "".join(f'<option value="{t}">{t.replace("-", " ")}</option>' for t in tags)
+    return (
+        '<div class="nutshell-filter" hidden>'
+        '<button type="button" class="md-button nutshell-chip" data-filter-era="" aria-pressed="true">All eras</button>'
+        f"{eras}"
+        '<label class="nutshell-filter__tag">Tag <select data-filter-tag>'
+        f'<option value="">any</option>{options}</select></label>'
+        '<p class="nutshell-filter__count" aria-live="polite"></p>'
+        "</div>"
+    )
+
+
+def milestone_markdown(
+    knowledge: Knowledge, milestone: Milestone, page: str, demo_titles: dict[str, str] | None = None
+) -> list[str]:
+    demo_titles = demo_titles or {}
+    tags = " ".join(milestone.tags)
+    lines = [
+        f'<div class="nutshell-milestone" data-era="{milestone.era}" data-tags="{tags}" markdown>',
+        "",
+        f"### {milestone.year} · {md_escape(milestone.title)} {{#{milestone.id}}}",
+        "",
+    ]
+    meta = [f"**{md_escape(', '.join(milestone.people))}**"]
+    if milestone.date:
+        meta.append(f"dated {milestone.date}")
+    if milestone.tags:
+        meta.append(" ".join(f'<span class="nutshell-tag">{t}</span>' for t in milestone.tags))
+    lines += [" · ".join(meta), "", milestone.summary.strip(), ""]
+    lines += [f"**Why it mattered.** {milestone.significance.strip()}", ""]
+    lines += [f"**Source.** {citation_markdown(milestone.source)}", ""]
+    for other in milestone.other_sources:
+        lines += [f"**See also.** {citation_markdown(other)}", ""]
+    notes = [s.note for s in (milestone.source, *milestone.other_sources) if s.note]
+    for note in notes:
+        lines += _note_block(note)
+    terms = knowledge.terms_for_milestone(milestone.id)
+    if terms:
+        links = ", ".join(f"[{md_escape(t.term)}]({_rel(page, GLOSSARY_PAGE, t.id)})" for t in terms)
+        lines += [f"**Terms.** {links}", ""]
+    if milestone.demos:
+        links = ", ".join(
+            f"[{md_escape(demo_titles.get(d, _default_demo_title(d)))}]({_rel(page, demo_page(d))})"
+            for d in milestone.demos
+        )
+        lines += [f"**Run it.** {links}", ""]
+    lines += ["</div>", ""]
+    return lines
+
+
+def timeline_markdown(knowledge: Knowledge, demo_titles: dict[str, str] | None = None) -> str:
+    page = TIMELINE_PAGE
+    first, last = _year_span(knowledge)
+    lines = [
+        "---",
+        "title: Timeline",
+        "---",
+        "",
+        "# Timeline",
+        "",
+        f"{len(knowledge.milestones)} milestones from {first} to {last}, grouped into {len(knowledge.eras)} eras. "
+        "Each one cites the publication where the idea first appeared; where popular accounts give another "
+        "date, a note says which and why.",
+        "",
+        timeline_strip_html(knowledge),
+        "",
+        _filter_html(knowledge),
+        "",
+    ]
+    for era in knowledge.eras:
+        lines += [
+            f'## {md_escape(era.title)} <span class="nutshell-years">{era.start}–{era.end}</span> {{#{era.id}}}',
+            "",
+            era.intro.strip(),
+            "",
+        ]
+        for milestone in knowledge.milestones_in_era(era.id):
+            lines += milestone_markdown(knowledge, milestone, page, demo_titles)
+    return "\n".join(lines)
+
+
+# ── Glossary ──────────────────────────────────────────────────────────────────
+
+
+def _letter(term: Term) -> str:
+    first = term.term.strip()[:1].upper()
+    return first if first.isalpha() else "#"
+
+
+def term_markdown(
+    knowledge: Knowledge, term: Term, page: str, demo_titles: dict[str, str] | None = None
+) -> list[str]:
+    demo_titles = demo_titles or {}
+    lines = [f"### {md_escape(term.term)} {{#{term.id}}}", ""]
+    meta = [f'<span class="nutshell-tag">{term.category}</span>']
+    if term.aliases:
+        meta.append("Also called " + ", ".join(f"*{md_escape(a)}*" for a in term.aliases))
+    lines += [" · ".join(meta), "", term.body.strip(), ""]
+    related = knowledge.related_terms(term.id)
+    if related:
+        links = ", ".join(f"[{md_escape(t.term)}]({_rel(page, GLOSSARY_PAGE, t.id)})" for t in related)
+        lines += [f"**See also.** {links}", ""]
+    milestones = knowledge.milestones_for_term(term.id)
+    if milestones:
+        links = ", ".join(
+            f"[{m.year} · {md_escape(m.title)}]({_rel(page, TIMELINE_PAGE, m.id)})" for m in milestones
+        )
+        lines += [f"**In history.** {links}", ""]
+    if term.demos:
+        links = ", ".join(
+            f"[{md_escape(demo_titles.get(d, _default_demo_title(d)))}]({_rel(page, demo_page(d))})"
+            for d in term.demos
+        )
+        lines += [f"**Run it.** {links}", ""]
+    if term.sources:
+        lines += ["**Sources.**", ""]
+        lines += [f"- {citation_markdown(s)}" for s in term.sources]
+        lines.append("")
+        for source in term.sources:
+            if source.note:
+                lines += _note_block(source.note)
+    return lines
+
+
+def glossary_markdown(knowledge: Knowledge, demo_titles: dict[str, str] | None = None) -> str:
+    page = GLOSSARY_PAGE
+    letters: dict[str, list[Term]] = {}
+    for term in knowledge.terms:
+        letters.setdefault(_letter(term), []).append(term)
+    bar = []
+    for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+        if letter in letters:
+            bar.append(f'<a href="#letter-{letter.lower()}">{letter}</a>')
+        else:
+            bar.append(f'<span aria-hidden="true">{letter}</span>')
+    categories = ", ".join(
+        f"[{CATEGORY_TITLES[c].lower()}]({_rel(page, category_page(c))})"
+        for c in CATEGORIES
+        if knowledge.terms_in_category(c)
+    )
+    lines = [
+        "---",
+        "title: Glossary",
+        "search:",
+        "  boost: 2",
+        "---",
+        "",
+        "# Glossary",
+        "",
+        f"{len(knowledge.terms)} terms, A to Z. Hover a term anywhere on the site for its short definition; "
+        f"`nutshell define TERM` prints the same entry in a terminal. Browse by topic: {categories}.",
+        "",
+        f'<nav class="nutshell-az" aria-label="Jump to letter">{"".join(bar)}</nav>',
+        "",
+    ]
+    for letter, terms in letters.items():
+        anchor = "letter-other" if letter == "#" else f"letter-{letter.lower()}"
+        lines += [f"## {letter} {{#{anchor}}}", ""]
+        for term in terms:
+            lines += term_markdown(knowledge, term, page, demo_titles)
+    return "\n".join(lines)
+
+
+def category_markdown(knowledge: Knowledge, category: str) -> str:
+    page = category_page(category)
+    title = CATEGORY_TITLES[category]
+    lines = ["---", f"title: {title}", "search:", "  exclude: true", "---", "", f"# {title}", ""]
+    terms = knowledge.terms_in_category(category)
+    if not terms:
+        lines.append("No terms in this category yet.")
+    for term in terms:
+        lines.append(f"- [**{md_escape(term.term)}**]({_rel(page, GLOSSARY_PAGE, term.id)}): {md_escape(term.short)}")
+    return "\n".join(lines) + "\n"
+
+
+# ── JSON export ───────────────────────────────────────────────────────────────
+
+
+def _source_json(source: Source) -> dict:
+    data = {
+        "authors": list(source.authors),
+        "title": source.title,
+        "venue": source.venue,
+        "year": source.year,
+        "volume": source.volume,
+        "issue": source.issue,
+        "pages": source.pages,
+        "doi": source.doi,
+        "url": source.url,
+        "link": source.link,
+        "note": source.note,
+    }
+    return data
+
+
+def glossary_json(knowledge: Knowledge) -> str:
+    terms = [
+        {
+            "id": t.id,
+            "term": t.term,
+            "aliases": list(t.aliases),
+            "category": t.category,
+            "short": t.short,
+            "body_markdown": t.body,
+            "url": site_path(GLOSSARY_PAGE) + f"#{t.id}",
+            "see_also": [r.id for r in knowledge.related_terms(t.id)],
+            "milestones": [m.id for m in knowledge.milestones_for_term(t.id)],
+            "demos": list(t.demos),
+            "sources": [_source_json(s) for s in t.sources],
+        }
+        for t in knowledge.terms
+    ]
+    return json.dumps({"schema_version": JSON_SCHEMA_VERSION, "count": len(terms), "terms": terms}, indent=1,
+                      ensure_ascii=False) + "\n"
+
+
+def milestones_json(knowledge: Knowledge) -> str:
+    eras = [
+        {"id": e.id, "title": e.title, "start": e.start, "end": e.end, "intro_markdown": e.intro,
+         "url": site_path(TIMELINE_PAGE) + f"#{e.id}"}
+        for e in knowledge.eras
+    ]
+    milestones = [
+        {
+            "id": m.id,
+            "year": m.year,
+            "date": m.date,
+            "title": m.title,
+            "people": list(m.people),
+            "era": m.era,
+            "tags": list(m.tags),
+            "summary_markdown": m.summary,
+            "significance_markdown": m.significance,
+            "source": _source_json(m.source),
+            "other_sources": [_source_json(s) for s in m.other_sources],
+            "terms": [t.id for t in knowledge.terms_for_milestone(m.id)],
+            "demos": list(m.demos),
+            "url": site_path(TIMELINE_PAGE) + f"#{m.id}",
+        }
+        for m in knowledge.milestones
+    ]
+    return json.dumps(
+        {"schema_version": JSON_SCHEMA_VERSION, "count": len(milestones), "eras": eras, "milestones": milestones},
+        indent=1,
+        ensure_ascii=False,
+    ) + "\n"
+
+
+# ── Tooltips ──────────────────────────────────────────────────────────────────
+
+# Text inside these elements is left alone: code, links, headings, math, existing tooltips, widgets.
+_SKIP_TAGS = {
+    "a", "abbr", "code", "pre", "kbd", "samp", "script", "style", "math", "svg", "button", "label",
+    "select", "option", "textarea", "title", "h1", "h2", "h3", "h4", "h5", "h6", "nav", "summary",
+}
+_SKIP_CLASSES = ("nutshell-tag", "nutshell-notip")  # labels and widgets that must stay plain
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)([^>]*)>|<!--.*?-->", re.S)
+_VOID = {"br", "img", "hr", "input", "meta", "link", "wbr", "source", "col", "area", "base", "embed", "track"}
+_MIN_SURFACE = 3
+
+
+def _surface_pattern(surface: str) -> str:
+    escaped = re.escape(surface).replace(r"\ ", r"[\s\u00a0]+").replace(r"\-", r"[-\u2011 ]?")
+    # Names with inner capitals (ReLU, AlexNet, SGD) must match exactly; plain words in any case.
+    has_inner_capitals = any(c.isupper() for c in surface[1:])
+    return escaped if has_inner_capitals else f"(?i:{escaped})"
+
+
+class TooltipAnnotator:
+    """Wraps the first mention of each glossary term on a page in ``<abbr title="short">``."""
+
+    def __init__(self, knowledge: Knowledge):
+        surfaces: list[tuple[str, Term]] = []
+        for term in knowledge.terms:
+            for surface in {term.term, *term.aliases}:
+                # Short surfaces only as exact abbreviations (L1, BP): short lowercase words are too common.
+                if len(surface) >= _MIN_SURFACE or (len(surface) == 2 and surface.isupper() or surface[-1:].isdigit()):
+                    surfaces.append((surface, term))
+        # Longest first, so "stochastic gradient descent" wins over "gradient descent".
+        surfaces.sort(key=lambda item: -len(item[0]))
+        self._term_for_group: list[Term] = [term for _, term in surfaces]
+        alternatives = "|".join(f"({_surface_pattern(s)})" for s, _ in surfaces)
+        self._pattern = re.compile(rf"(?<![\w-])(?:{alternatives})(?:e?s)?(?![\w-])") if surfaces else None
+
+    def annotate(self, page_html: str, skip_terms: Iterable[str] = ()) -> str:
+        if self._pattern is None:
+            return page_html
+        done = set(skip_terms)
+        out: list[str] = []
+        # Names of the open elements whose text is left alone; same-name children are pushed too,
+        # so the right closing tag ends the skipped region.
+        skipping: list[str] = []
+        position = 0
+        for tag in _TAG.finditer(page_html):
+            text = page_html[position : tag.start()]
+            out.append(text if skipping else self._annotate_text(text, done))
+            out.append(tag.group(0))
+            position = tag.end()
+            name = (tag.group(2) or "").lower()
+            attributes = tag.group(3) or ""
+            if not name or name in _VOID or attributes.rstrip().endswith("/"):
+                continue
+            if tag.group(1):
+                if skipping and name == skipping[-1]:
+                    skipping.pop()
+            elif (skipping and name == skipping[-1]) or name in _SKIP_TAGS or any(
+                c in attributes for c in _SKIP_CLASSES
+            ):
+                skipping.append(name)
+        tail = page_html[position:]
+        out.append(tail if skipping else self._annotate_text(tail, done))
+        return "".join(out)
+
+    def _annotate_text(self, text: str, done: set[str]) -> str:
+        if not text.strip():
+            return text
+
+        def replace(match: re.Match) -> str:
+            index = next(i for i, group in enumerate(match.groups()) if group is not None)
+            term = self._term_for_group[index]
+            if term.id in done:
+                return match.group(0)
+            done.add(term.id)
+            return f'<abbr title="{html.escape(term.short, quote=True)}">{match.group(0)}</abbr>'
+
+        return self._pattern.sub(replace, text)
+
+
+def demo_links_html(knowledge: Knowledge, demo_id: str, url_for: Callable[[str, str | None], str]) -> str:
+    """The 'in the knowledge base' section appended to a demo page: terms and milestones that link to it."""
+    terms = knowledge.terms_for_demo(demo_id)
+    milestones = knowledge.milestones_for_demo(demo_id)
+    if not terms and not milestones:
+        return ""
+    parts = ['<h2 id="in-the-knowledge-base">In the knowledge base</h2>']
+    if milestones:
+        items = "".join(
+            f'<li><a href="{url_for(TIMELINE_PAGE, m.id)}">{m.year} · {html.escape(m.title)}</a></li>'
+            for m in milestones
+        )
+        parts.append(f"<p>Milestones this demo reproduces:</p><ul>{items}</ul>")
+    if terms:
+        items = ", ".join(
+            f'<a href="{url_for(GLOSSARY_PAGE, t.id)}">{html.escape(t.term)}</a>' for t in terms
+        )
+        parts.append(f"<p>Terms it illustrates: {items}.</p>")
+    return "\n".join(parts)
