@@ -1,0 +1,141 @@
+"""``nutshell demo list`` and ``nutshell demo run NAME [--out DIR]``: the demos, outside the site.
+
+``run`` executes the demo script top to bottom in a fresh Python on the CPU, with matplotlib's
+non-interactive Agg backend. The script prints its key numbers as it goes, and every figure it hands
+to :func:`nutshell.figures.show` is saved as a PNG in ``--out`` (default ``demo-out/<id>``).
+
+Also runs standalone: ``python -m nutshell.demo_runner list``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from nutshell.demo_build import Demo, DemoError, discover_demos, package_root
+from nutshell.figures import FIGURE_DIR_ENV
+
+PROG = "nutshell demo"
+
+
+def default_demos_dir() -> Path:
+    """``demos/`` of the checkout the package is installed from, else ``./demos``."""
+    checkout = package_root().parent.parent / "demos"  # src/nutshell → repository root
+    return checkout if checkout.is_dir() else Path.cwd() / "demos"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="List the demos, or run one: it prints its numbers and saves its figures as PNGs.",
+    )
+    parser.add_argument(
+        "--demos-dir", type=Path, default=None, metavar="DIR",
+        help="where the demo scripts are (default: demos/ of this checkout)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands.add_parser("list", help="show every demo with its one-line description")
+    run = commands.add_parser("run", help="run one demo on the CPU and save its figures")
+    run.add_argument("name", help="demo id, as shown by 'nutshell demo list' (e.g. xor)")
+    run.add_argument(
+        "--out", type=Path, default=None, metavar="DIR",
+        help="folder for the PNG figures (default: demo-out/NAME)",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    except SystemExit as exit_:  # argparse has printed usage and the problem
+        return int(exit_.code or 0)
+    demos_dir = args.demos_dir or default_demos_dir()
+    try:
+        demos = discover_demos(demos_dir)
+    except DemoError as error:
+        return _fail(str(error))
+    if args.command == "list":
+        return list_demos(demos)
+    return run_demo(demos, args.name, args.out)
+
+
+def list_demos(demos: list[Demo]) -> int:
+    if not demos:
+        print("no demos found")
+        return 0
+    width = max(len(demo.id) for demo in demos)
+    for demo in demos:
+        print(f"{demo.id:<{width}}  {demo.title} — {demo.description}")
+    print(f"\nrun one with: {PROG} run ID   (prints its numbers, saves its figures as PNGs)")
+    return 0
+
+
+def find_demo(demos: list[Demo], name: str) -> Demo:
+    """The demo called ``name`` (``xor``, ``xor.py`` and ``demos/xor.py`` all work)."""
+    wanted = Path(name).name.removesuffix(".py").lower()
+    for demo in demos:
+        if demo.id == wanted:
+            return demo
+    ids = [demo.id for demo in demos]
+    close = difflib.get_close_matches(wanted, ids, n=1, cutoff=0.5)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    raise DemoError(f"no demo named '{name}'{hint}; known demos: {', '.join(ids) or 'none'}")
+
+
+def run_demo(demos: list[Demo], name: str, out: Path | None) -> int:
+    try:
+        demo = find_demo(demos, name)
+    except DemoError as error:
+        return _fail(str(error))
+    out = (out or Path("demo-out") / demo.id).resolve()
+    if out.exists() and not out.is_dir():
+        return _fail(f"--out {out}: exists and is not a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    before = {p: p.stat().st_mtime_ns for p in out.glob("*.png")}
+
+    env = dict(os.environ)
+    env.update({
+        "MPLBACKEND": "Agg",  # no windows: figures go to files
+        FIGURE_DIR_ENV: str(out),
+        "CUDA_VISIBLE_DEVICES": "",  # the demos are sized for a CPU; same numbers everywhere
+        "PYTHONUNBUFFERED": "1",  # print lines as they come
+    })
+    project_root = demo.path.resolve().parent.parent
+    print(f"running {demo.id}: {demo.title}\n", flush=True)
+    started = time.perf_counter()
+    try:
+        command = [sys.executable, str(demo.path.resolve())]
+        status = subprocess.run(command, cwd=project_root, env=env).returncode
+    except KeyboardInterrupt:
+        return _fail(f"demo '{demo.id}' interrupted")
+    seconds = time.perf_counter() - started
+    if status != 0:
+        return _fail(f"demo '{demo.id}' failed (exit status {status}) after {seconds:.1f} s;"
+                     " its error is above")
+    figures = sorted(p for p in out.glob("*.png") if before.get(p) != p.stat().st_mtime_ns)
+    print(f"\n{demo.id}: done in {seconds:.1f} s; {len(figures)} figure(s) in {_shown(out)}")
+    for figure in figures:
+        print(f"  {figure.name}")
+    return 0
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _fail(message: str) -> int:
+    print(f"{PROG}: {message}", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
