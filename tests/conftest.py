@@ -24,3 +24,85 @@ def replace_in(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not in {path}"
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def run_mkdocs_build(config: Path, site_dir: Path, cwd: Path = ROOT):
+    """`mkdocs build --strict` in a subprocess (as `make build` runs it); returns the CompletedProcess."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(site_dir)],
+        cwd=cwd, capture_output=True, text=True, env=env, check=False,
+    )
+
+
+def write_site_config(folder: Path, *, data_dir: Path = ROOT / "data", demos_dir: Path = ROOT / "demos",
+                      site_url: str | None = None) -> Path:
+    """mkdocs.yml with every path made absolute, written into ``folder``; returns its path.
+
+    The demo cache stays the project's own (.cache/demos), so test builds reuse executed demos.
+    """
+    import yaml
+
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    config["docs_dir"] = str(ROOT / "docs")
+    if site_url:
+        config["site_url"] = site_url
+    for plugin in config["plugins"]:
+        if isinstance(plugin, dict) and "nutshell" in plugin:
+            plugin["nutshell"].update(data_dir=str(data_dir), demos_dir=str(demos_dir))
+        if isinstance(plugin, dict) and "nutshell-demos" in plugin:
+            plugin["nutshell-demos"].update(demos_dir=str(demos_dir), cache_dir=str(ROOT / ".cache" / "demos"))
+    path = folder / "mkdocs.yml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def site_port() -> int:
+    """The port the built site is served on; the build's site_url uses it so instant navigation works."""
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory, site_port) -> Path:
+    """The real site, built once per test session with --strict (demos come from the execution cache)."""
+    folder = tmp_path_factory.mktemp("site")
+    config = write_site_config(folder, site_url=f"http://127.0.0.1:{site_port}/")
+    site_dir = folder / "site"
+    result = run_mkdocs_build(config, site_dir)
+    assert result.returncode == 0, f"strict build failed:\n{result.stdout}\n{result.stderr}"
+    return site_dir
+
+
+@pytest.fixture(scope="session")
+def site_url(built_site, site_port):
+    """The built site served by a static file server on 127.0.0.1 (stopped at the end of the session)."""
+    import functools
+    import http.server
+    import threading
+
+    class QuietHandler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):  # keep test output readable
+            pass
+
+    handler = functools.partial(QuietHandler, directory=str(built_site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", site_port), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{site_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()

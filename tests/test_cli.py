@@ -114,3 +114,11 @@ def test_console_script_runs():
     result = subprocess.run([sys.executable, "-m", "nutshell.cli", "define", "backprop", *DATA],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0 and result.stdout.startswith("Backpropagation  [training]")
+
+
+def test_demo_and_alexnet_help_reach_their_own_parsers(capsys):
+    for command in ("demo", "alexnet"):
+        with pytest.raises(SystemExit) as done:
+            main([command, "--help"])
+        assert done.value.code == 0
+        assert f"{command}" in capsys.readouterr().out

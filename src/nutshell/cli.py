@@ -195,15 +195,6 @@ def cmd_check(args) -> int:
     return 0
 
 
-def _forward(module: str):
-    def run(args) -> int:
-        import importlib
-
-        return importlib.import_module(module).main(args.rest)
-
-    return run
-
-
 # ── Parser ────────────────────────────────────────────────────────────────────
 
 
@@ -242,13 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
                                           "file:line:col. Exit status 1 if there is any."))
     check.set_defaults(func=cmd_check)
 
-    for name, module, text in (
-        ("demo", "nutshell.demo_runner", "list or run the demos (nutshell demo --help)"),
-        ("alexnet", "nutshell.alexnet.cli", "train or benchmark AlexNet (nutshell alexnet --help)"),
-    ):
-        sub = commands.add_parser(name, help=text, add_help=False)
-        sub.add_argument("rest", nargs=argparse.REMAINDER)
-        sub.set_defaults(func=_forward(module))
+    # Listed for --help; main() hands their arguments to their own parsers before this one runs.
+    commands.add_parser("demo", help="list or run the demos (nutshell demo --help)", add_help=False)
+    commands.add_parser("alexnet", help="train or benchmark AlexNet (nutshell alexnet --help)", add_help=False)
     return parser
 
 
@@ -258,7 +245,15 @@ def _version() -> str:
     return f"nutshell {__version__}"
 
 
+FORWARDED = {"demo": "nutshell.demo_runner", "alexnet": "nutshell.alexnet.cli"}
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in FORWARDED:  # their own parsers handle everything after the name, --help included
+        import importlib
+
+        return importlib.import_module(FORWARDED[argv[0]]).main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "data", "absent") is None:

@@ -88,12 +88,10 @@ class NutshellPlugin(BasePlugin[NutshellConfig]):
                 pages[render.category_page(category)] = render.category_markdown(self.knowledge, category)
             pages[f"{render.API_DIR}/glossary.json"] = render.glossary_json(self.knowledge)
             pages[f"{render.API_DIR}/milestones.json"] = render.milestones_json(self.knowledge)
-        else:
-            problem_page = "# The data has problems\n\n" + "\n".join(
-                f"- `{html.escape(str(p))}`" for p in self.problems
-            )
-            pages[render.TIMELINE_PAGE] = problem_page
-            pages[render.GLOSSARY_PAGE] = problem_page
+        else:  # `mkdocs serve` with bad data: the generated pages stand in for themselves (banner below)
+            placeholder = "# Waiting for the data to be fixed\n"
+            for page in (render.TIMELINE_PAGE, render.GLOSSARY_PAGE, *map(render.category_page, CATEGORIES)):
+                pages[page] = placeholder
         for src_uri, content in pages.items():
             if files.get_file_from_path(src_uri) is not None:
                 raise PluginError(f"docs/{src_uri} is generated from data/ at build time; delete the file in docs/")
@@ -105,7 +103,7 @@ class NutshellPlugin(BasePlugin[NutshellConfig]):
             items = "".join(f"<li><code>{html.escape(str(p))}</code></li>" for p in self.problems)
             banner = (
                 '<div class="admonition failure"><p class="admonition-title">'
-                f"The data has {len(self.problems)} problem(s); the site shows the last good state of this page"
+                f"The data has {len(self.problems)} problem(s); this page updates when they are fixed"
                 f"</p><ul>{items}</ul></div>"
             )
             return banner + html_text

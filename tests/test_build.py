@@ -1,0 +1,144 @@
+"""Strict build of the real site: generated pages, anchors, tooltips, JSON export, offline; bad data fails."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+from nutshell.load import load_knowledge_or_raise
+from tests.conftest import FIXTURES, ROOT, free_port, replace_in, run_mkdocs_build, write_site_config
+
+
+def test_generated_pages_exist_and_nothing_generated_is_committed(built_site: Path):
+    for page in ("index.html", "timeline/index.html", "glossary/index.html", "glossary/optimization/index.html",
+                 "api/glossary.json", "api/milestones.json", "demos/index.html"):
+        assert (built_site / page).is_file(), page
+    for generated in ("timeline.md", "glossary", "api/glossary.json", "demos/index.md"):
+        assert not (ROOT / "docs" / generated).exists(), f"docs/{generated} must be generated, not committed"
+
+
+def test_every_milestone_and_term_has_its_anchor(built_site: Path):
+    knowledge = load_knowledge_or_raise(ROOT / "data")
+    timeline = (built_site / "timeline/index.html").read_text(encoding="utf-8")
+    glossary = (built_site / "glossary/index.html").read_text(encoding="utf-8")
+    for milestone in knowledge.milestones:
+        assert f'id="{milestone.id}"' in timeline, milestone.id
+    for era in knowledge.eras:
+        assert f'id="{era.id}"' in timeline, era.id
+    for term in knowledge.terms:
+        assert f'id="{term.id}"' in glossary, term.id
+    # chronological order on the page
+    positions = [timeline.index(f'id="{m.id}"') for m in knowledge.milestones]
+    assert positions == sorted(positions)
+
+
+def test_tooltips_are_abbr_elements_with_short_definitions(built_site: Path):
+    knowledge = load_knowledge_or_raise(ROOT / "data")
+    shorts = {t.short for t in knowledge.terms}
+    timeline = (built_site / "timeline/index.html").read_text(encoding="utf-8")
+    titles = re.findall(r'<abbr title="([^"]+)">', timeline)
+    assert len(titles) >= 20
+    import html
+
+    assert {html.unescape(t) for t in titles} <= shorts
+
+
+def test_json_export_matches_the_data(built_site: Path):
+    knowledge = load_knowledge_or_raise(ROOT / "data")
+    glossary = json.loads((built_site / "api/glossary.json").read_text(encoding="utf-8"))
+    milestones = json.loads((built_site / "api/milestones.json").read_text(encoding="utf-8"))
+    assert [t["id"] for t in glossary["terms"]] == [t.id for t in knowledge.terms]
+    assert [m["id"] for m in milestones["milestones"]] == [m.id for m in knowledge.milestones]
+    assert glossary["schema_version"] == milestones["schema_version"] == 1
+
+
+def test_search_index_holds_terms_and_aliases(built_site: Path):
+    index = json.loads((built_site / "search/search_index.json").read_text(encoding="utf-8"))
+    glossary_docs = [d for d in index["docs"] if d["location"].startswith("glossary/#")]
+    locations = {d["location"] for d in glossary_docs}
+    assert "glossary/#dropout" in locations
+    nesterov = next(d for d in glossary_docs if d["location"] == "glossary/#nesterov-accelerated-gradient")
+    assert "NAG" in nesterov["text"]
+
+
+def test_no_third_party_urls_in_scripts_styles_or_fonts(built_site: Path):
+    # Any script, stylesheet, font, image or frame from a host other than this one (the canonical
+    # <link> to site_url names 127.0.0.1 and loads nothing).
+    pattern = re.compile(r'<(?:script|link|img|iframe|source)[^>]+(?:src|href)="(?:https?:)?//(?!127\.0\.0\.1[:/])', re.I)
+    for page in built_site.rglob("*.html"):
+        found = pattern.findall(page.read_text(encoding="utf-8"))
+        assert not found, f"{page.relative_to(built_site)} loads from another host"
+    for css in built_site.rglob("*.css"):
+        text = css.read_text(encoding="utf-8", errors="replace")
+        assert not re.search(r"@import\s+url\(['\"]?https?://|fonts\.googleapis", text), css
+
+
+def _fixture_project(tmp_path: Path) -> Path:
+    """A copy of the small fixture data with a site config pointing at it; returns the config path."""
+    shutil.copytree(FIXTURES / "data", tmp_path / "data")
+    shutil.copytree(FIXTURES / "demos", tmp_path / "demos")
+    return write_site_config(tmp_path, data_dir=tmp_path / "data", demos_dir=tmp_path / "demos")
+
+
+def test_bad_data_fails_the_build_with_file_line_and_writes_nothing(tmp_path: Path):
+    config = _fixture_project(tmp_path)
+    replace_in(tmp_path / "data" / "glossary.yaml", "  category: architecture\n",
+               "  category: architecture\n  category: concept\n")
+    replace_in(tmp_path / "data" / "milestones.yaml", "terms: [perceptron]", "terms: [perceptorn]")
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "previous.html").write_text("the last good build", encoding="utf-8")
+    result = run_mkdocs_build(config, site, cwd=tmp_path)
+    assert result.returncode != 0
+    assert "glossary.yaml:5:3: duplicate key 'category'" in result.stderr
+    assert "milestones.yaml:19:11: terms: unknown term 'perceptorn' (did you mean 'perceptron'?)" in result.stderr
+    assert "Traceback" not in result.stderr
+    # validation runs before MkDocs cleans the site directory: the last good site is untouched
+    assert [p.name for p in site.iterdir()] == ["previous.html"]
+
+
+def _fetch_until(url: str, wanted: str, seconds: float) -> str:
+    import time
+    import urllib.request
+
+    deadline, body = time.monotonic() + seconds, ""
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                body = response.read().decode("utf-8")
+            if wanted in body:
+                return body
+        except OSError:
+            pass
+        time.sleep(0.3)
+    return body
+
+
+def test_serve_shows_data_problems_and_recovers_when_fixed(tmp_path: Path):
+    import os
+    import subprocess
+    import sys
+
+    config = _fixture_project(tmp_path)
+    milestones = tmp_path / "data" / "milestones.yaml"
+    replace_in(milestones, "terms: [perceptron]", "terms: [perceptorn]")
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mkdocs", "serve", "-f", str(config), "-a", f"127.0.0.1:{port}"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=dict(os.environ, NO_MKDOCS_2_WARNING="1"),
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/timeline/"
+        broken = _fetch_until(url, "problem(s)", 60)
+        assert "unknown term &#x27;perceptorn&#x27;" in broken or "unknown term 'perceptorn'" in broken
+        assert server.poll() is None, "the server must keep running"
+        replace_in(milestones, "terms: [perceptorn]", "terms: [perceptron]")
+        fixed = _fetch_until(url, 'id="first-neuron"', 60)
+        assert 'id="first-neuron"' in fixed and "problem(s)" not in fixed
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=20)
+    assert "milestones.yaml:19:11: terms: unknown term 'perceptorn'" in output
