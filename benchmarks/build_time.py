@@ -21,9 +21,13 @@ REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
 
 
 def build(site_dir: Path, cache_dir: Path) -> float:
-    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", NUTSHELL_DEMO_CACHE=str(cache_dir))
+    sys.path.insert(0, str(ROOT))
+    from tests.conftest import write_site_config  # the real mkdocs.yml with absolute paths
+
+    config = write_site_config(site_dir.parent, demo_cache=cache_dir / "demos")
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(site_dir)],
+    subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(config), "-d", str(site_dir)],
                    cwd=ROOT, env=env, check=True)
     return time.perf_counter() - start
 

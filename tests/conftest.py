@@ -40,10 +40,10 @@ def run_mkdocs_build(config: Path, site_dir: Path, cwd: Path = ROOT):
 
 
 def write_site_config(folder: Path, *, data_dir: Path = ROOT / "data", demos_dir: Path = ROOT / "demos",
-                      site_url: str | None = None) -> Path:
+                      site_url: str | None = None, demo_cache: Path = ROOT / ".cache" / "demos") -> Path:
     """mkdocs.yml with every path made absolute, written into ``folder``; returns its path.
 
-    The demo cache stays the project's own (.cache/demos), so test builds reuse executed demos.
+    By default the demo cache stays the project's own (.cache/demos), so test builds reuse executed demos.
     """
     import yaml
 
@@ -55,7 +55,7 @@ def write_site_config(folder: Path, *, data_dir: Path = ROOT / "data", demos_dir
         if isinstance(plugin, dict) and "nutshell" in plugin:
             plugin["nutshell"].update(data_dir=str(data_dir), demos_dir=str(demos_dir))
         if isinstance(plugin, dict) and "nutshell-demos" in plugin:
-            plugin["nutshell-demos"].update(demos_dir=str(demos_dir), cache_dir=str(ROOT / ".cache" / "demos"))
+            plugin["nutshell-demos"].update(demos_dir=str(demos_dir), cache_dir=str(demo_cache))
     path = folder / "mkdocs.yml"
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return path

@@ -80,6 +80,15 @@ class _Refused(yaml.MarkedYAMLError):
     pass
 
 
+# libyaml's composer is about ten times faster (it keeps `nutshell define` quick); the pure-Python one
+# is the fallback and is also used to point at the exact alias when a file contains one.
+_FastComposer = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _AliasFound(Exception):
+    pass
+
+
 class _StrictComposer(yaml.SafeLoader):
     """PyYAML's safe loader, composing nodes only, and refusing aliases."""
 
@@ -99,6 +108,22 @@ def suggest(word: str, candidates, n: int = 1) -> str:
     if not close:
         return ""
     return " (did you mean " + " or ".join(f"'{c}'" for c in close) + "?)"
+
+
+def _refuse_shared_nodes(root: yaml.Node) -> None:
+    """An alias makes the composer reuse a node; seeing any node twice means the file used one."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            raise _AliasFound
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.extend((key, value))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
 
 
 class _Reader:
@@ -121,25 +146,42 @@ class _Reader:
         except UnicodeDecodeError as err:
             self.problems.append(Problem(shown, 1, 1, f"not valid UTF-8 ({err.reason}); save the file as UTF-8"))
             return None
-        loader = _StrictComposer(text)
         try:
-            node = loader.get_single_node()
-        except yaml.MarkedYAMLError as err:
-            mark = err.problem_mark or err.context_mark
-            what = err.problem or "invalid YAML"
-            if err.context and not isinstance(err, _Refused):
-                what = f"{err.context}, {what}"
-            line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-            self.problems.append(Problem(shown, line, col, f"YAML syntax: {what}"))
+            node = self._compose(text, _FastComposer)
+        except _AliasFound:  # find the alias itself (libyaml shares the node and keeps no alias mark)
+            try:
+                self._compose(text, _StrictComposer)
+            except yaml.MarkedYAMLError as err:
+                self._syntax_problem(err, shown)
             return None
-        finally:
-            loader.dispose()
+        except yaml.MarkedYAMLError as err:
+            self._syntax_problem(err, shown)
+            return None
         if node is None:
             self.problems.append(Problem(shown, 1, 1, "file is empty (it must hold a YAML list of entries)"))
             return None
         if self._count_and_check_tags(node, shown):
             return node
         return None
+
+    @staticmethod
+    def _compose(text: str, loader_class) -> yaml.Node | None:
+        loader = loader_class(text)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+        if node is not None:
+            _refuse_shared_nodes(node)
+        return node
+
+    def _syntax_problem(self, err: yaml.MarkedYAMLError, shown: str) -> None:
+        mark = err.problem_mark or err.context_mark
+        what = err.problem or "invalid YAML"
+        if err.context and not isinstance(err, _Refused):
+            what = f"{err.context}, {what}"
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        self.problems.append(Problem(shown, line, col, f"YAML syntax: {what}"))
 
     def _count_and_check_tags(self, root: yaml.Node, shown: str) -> bool:
         stack, seen, ok = [root], 0, True
