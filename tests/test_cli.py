@@ -118,7 +118,9 @@ def test_console_script_runs():
 
 def test_demo_and_alexnet_help_reach_their_own_parsers(capsys):
     for command in ("demo", "alexnet"):
-        with pytest.raises(SystemExit) as done:
-            main([command, "--help"])
-        assert done.value.code == 0
-        assert f"{command}" in capsys.readouterr().out
+        try:
+            code = main([command, "--help"])
+        except SystemExit as done:  # argparse's own exit
+            code = done.code
+        assert code == 0
+        assert f"usage: nutshell {command}" in capsys.readouterr().out

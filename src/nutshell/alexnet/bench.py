@@ -1,0 +1,289 @@
+"""How fast does the full-size AlexNet train today, next to the two GTX 580s of 2012?
+
+The benchmark times training steps (forward, backward, SGD update) of the paper's network on
+synthetic 227×227 images, so it measures the model and the device, not a data pipeline. It counts
+the FLOPs of one step with ``torch.utils.flop_counter.FlopCounterMode`` (on the ``meta`` device:
+no arithmetic is done) and turns images/s into achieved TFLOP/s. On CUDA it also times a large bf16
+matrix product, the best rate the device reaches in practice, and reports the model's FLOP
+utilisation (MFU) against it.
+
+The 2012 rate comes from the paper: about 90 passes over 1.2 million images took five to six days
+on two GTX 580 3 GB cards.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+from torch.utils import flop_counter
+from torch.utils.flop_counter import FlopCounterMode
+
+from nutshell.alexnet import BENCH_VARIANTS, BenchConfig, ConfigError, records
+from nutshell.nets.alexnet import AlexNet, AlexNetConfig, count_parameters, meta_model, paper_config
+
+PAPER_2012 = {
+    "epochs": 90,
+    "images_per_epoch": 1.2e6,
+    "days": (5.0, 6.0),
+    "hardware": "2× NVIDIA GTX 580 3 GB",
+}
+
+
+def rate_2012() -> dict:
+    """Images per second the paper's run sustained, from its own numbers (low, middle, high)."""
+    images = PAPER_2012["epochs"] * PAPER_2012["images_per_epoch"]
+    slow, fast = (images / (d * 86400) for d in (PAPER_2012["days"][1], PAPER_2012["days"][0]))
+    middle = images / (sum(PAPER_2012["days"]) / 2 * 86400)
+    return {"images": images, "low": slow, "middle": middle, "high": fast}
+
+
+def arithmetic_2012() -> list[str]:
+    """The 2012 rate worked out, one line per step."""
+    r = rate_2012()
+    days = PAPER_2012["days"]
+    total = f"{PAPER_2012['epochs']} epochs × {PAPER_2012['images_per_epoch']:,.0f} images"
+    seconds = f"{days[0] * 86400:,.0f}–{days[1] * 86400:,.0f} s"
+    middle = f"middle ({sum(days) / 2:g} days): {r['middle']:,.0f} images/s"
+    return [
+        f"2012: {total} = {r['images']:,.0f} images",
+        f"      in {days[0]:g}–{days[1]:g} days = {seconds} on {PAPER_2012['hardware']}",
+        f"      → {r['low']:,.0f}–{r['high']:,.0f} images/s; {middle}",
+    ]
+
+
+# torch's counter charges the weight gradient of a grouped convolution as if it were ungrouped
+# (twice too much for the two-tower layers); this formula counts what is computed.
+def _conv_backward_flop(
+    grad_out_shape,
+    x_shape,
+    w_shape,
+    bias,
+    stride,
+    padding,
+    dilation,
+    transposed,
+    output_padding,
+    groups,
+    output_mask,
+    out_shape,
+    **kwargs,
+) -> int:
+    if transposed:
+        return flop_counter.conv_backward_flop(
+            grad_out_shape,
+            x_shape,
+            w_shape,
+            bias,
+            stride,
+            padding,
+            dilation,
+            transposed,
+            output_padding,
+            groups,
+            output_mask,
+            out_shape,
+        )
+    flops = 0
+    if output_mask[0]:  # input gradient: a transposed convolution of the output gradient
+        flops += flop_counter.conv_flop_count(
+            grad_out_shape, w_shape, flop_counter.get_shape(out_shape[0]), True
+        )
+    if output_mask[1]:  # weight gradient: one multiply-add per output element per weight it touches
+        flops += 2 * math.prod(grad_out_shape) * math.prod(w_shape[1:])
+    return flops
+
+
+FLOP_FORMULAS = {torch.ops.aten.convolution_backward: _conv_backward_flop}
+
+
+def count_flops(config: AlexNetConfig, batch: int = 2) -> dict:
+    """FLOPs per image of a forward pass and of a training step, counted on a ``meta`` build of ``config``."""
+    shadow = meta_model(config)
+    c, s = config.in_channels, config.input_size
+    x = torch.zeros(batch, c, s, s, device="meta")
+    y = torch.zeros(batch, dtype=torch.long, device="meta")
+    with FlopCounterMode(display=False, custom_mapping=FLOP_FORMULAS) as forward:
+        F.cross_entropy(shadow(x), y)
+    with FlopCounterMode(display=False, custom_mapping=FLOP_FORMULAS) as step:
+        F.cross_entropy(shadow(x), y).backward()
+    return {"forward": forward.get_total_flops() / batch, "train_step": step.get_total_flops() / batch}
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def matmul_tflops(device: torch.device, n: int = 8192, repeats: int = 20) -> float:
+    """TFLOP/s of an n×n×n bf16 matrix product: what this device delivers on the easiest workload."""
+    a = torch.randn(n, n, device=device, dtype=torch.bfloat16)
+    b = torch.randn(n, n, device=device, dtype=torch.bfloat16)
+    for _ in range(3):
+        a @ b
+    _sync(device)
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        a @ b
+    _sync(device)
+    return 2 * n**3 * repeats / (time.perf_counter() - t0) / 1e12
+
+
+def parse_variant(name: str) -> tuple[bool, bool]:
+    """'compiled-bf16' → (compiled, bf16)."""
+    if name not in BENCH_VARIANTS:
+        raise ConfigError(f"unknown variant {name!r} (choose from {', '.join(BENCH_VARIANTS)})")
+    mode, precision = name.split("-")
+    return mode == "compiled", precision == "bf16"
+
+
+def time_training(
+    model,
+    device,
+    batch: int,
+    warmup: int,
+    steps: int,
+    bf16: bool,
+    channels_last: bool,
+    compiled: bool,
+    seed: int = 0,
+) -> dict:
+    """Images/s of SGD training steps on one fixed synthetic batch, after ``warmup`` untimed steps."""
+    gen = torch.Generator().manual_seed(seed)
+    c, s = model.config.in_channels, model.config.input_size
+    x = torch.randn(batch, c, s, s, generator=gen).to(device)
+    y = torch.randint(0, model.config.num_classes, (batch,), generator=gen).to(device)
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
+    run = torch.compile(model) if compiled else model
+
+    def step():
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+            loss = F.cross_entropy(run(x).float(), y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+
+    _sync(device)
+    t0 = time.perf_counter()
+    step()  # the first step pays for cuDNN autotuning, allocation and, when compiled, compilation
+    _sync(device)
+    first = time.perf_counter() - t0
+    for _ in range(max(warmup - 1, 0)):
+        step()
+    _sync(device)
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        step()
+    _sync(device)
+    seconds = time.perf_counter() - t0
+    return {"images_per_s": batch * steps / seconds, "timed_s": seconds, "first_step_s": first}
+
+
+def run_bench(cfg: BenchConfig, command: str | None = None, say=print) -> list[dict]:
+    """Benchmark every variant in ``cfg``; returns (and, with ``record_dir``, writes) one record each."""
+    for name in cfg.variants:
+        parse_variant(name)
+    if cfg.device == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("--device cuda: no CUDA device is visible (use --device cpu)")
+    device = torch.device("cuda" if cfg.device in ("auto", "cuda") and torch.cuda.is_available() else "cpu")
+    cuda = device.type == "cuda"
+    batch = cfg.batch_size or (128 if cuda else 4)
+    warmup = cfg.warmup if cfg.warmup is not None else (10 if cuda else 1)
+    steps = cfg.steps or (50 if cuda else 3)
+    channels_last = cfg.channels_last == "on" or (cfg.channels_last == "auto" and cuda)
+    if cuda:
+        torch.backends.cudnn.benchmark = True
+
+    torch.manual_seed(cfg.seed)
+    config = paper_config(1000, cfg.input_size, cfg.two_tower)
+    flops = count_flops(config)
+    peak = matmul_tflops(device) if (cuda and cfg.matmul) else None
+    then = rate_2012()
+    quiet = cfg.quiet
+    if not quiet:
+        env = records.environment(device)
+        say(f"device: {env['device']}; torch {env['torch_version']}, CUDA {env['cuda_version']}")
+        say(
+            f"model: {config.name}, {config.input_size}×{config.input_size} input, "
+            f"{'two towers' if config.two_tower else 'one tower'}; "
+            f"batch {batch}, {warmup} warm-up + {steps} timed steps"
+        )
+        say(
+            f"FLOPs per image: {flops['forward'] / 1e9:.3f} G forward, "
+            f"{flops['train_step'] / 1e9:.3f} G per training step (FlopCounterMode)"
+        )
+        if peak:
+            say(f"bf16 matmul 8192³: {peak:.1f} TFLOP/s (the practical peak MFU is measured against)")
+        for line in arithmetic_2012():
+            say(line)
+
+    results = []
+    for name in cfg.variants:
+        compiled, bf16 = parse_variant(name)
+        if compiled:
+            torch._dynamo.reset()
+        torch.manual_seed(cfg.seed)
+        model = AlexNet(config).to(device)
+        if channels_last:
+            model = model.to(memory_format=torch.channels_last)
+        started = time.perf_counter()
+        timing = time_training(model, device, batch, warmup, steps, bf16, channels_last, compiled, cfg.seed)
+        ips = timing["images_per_s"]
+        achieved = flops["train_step"] * ips / 1e12
+        out = {
+            "variant": name,
+            "images_per_s": ips,
+            "epochs": None,
+            "accuracy": None,
+            "wall_time_s": time.perf_counter() - started,
+            "batch_size": batch,
+            "warmup_steps": warmup,
+            "timed_steps": steps,
+            "first_step_s": timing["first_step_s"],
+            "channels_last": channels_last,
+            "parameters": count_parameters(model),
+            "input_size": config.input_size,
+            "flops_per_image_forward": flops["forward"],
+            "flops_per_image_train": flops["train_step"],
+            "achieved_tflops": achieved,
+            "matmul_bf16_tflops": peak,
+            "mfu": achieved / peak if peak else None,
+            "rate_2012_images_per_s": then["middle"],
+            "ratio_to_2012": ips / then["middle"],
+            "imagenet_epoch_minutes": PAPER_2012["images_per_epoch"] / ips / 60,
+            "paper_schedule_hours": then["images"] / ips / 3600,
+        }
+        if not quiet:
+            mfu = f", MFU {out['mfu']:.1%}" if out["mfu"] is not None else ""
+            say(
+                f"{name:>14}: {ips:,.1f} images/s, {achieved:.2f} TFLOP/s{mfu}; "
+                f"{out['ratio_to_2012']:,.2f}× the 2012 rate ({then['middle']:.0f} images/s); "
+                f"90 ImageNet epochs would take {out['paper_schedule_hours']:,.1f} h "
+                f"(first step {timing['first_step_s']:.1f} s)"
+            )
+        record = records.new_record("bench", cfg.as_dict(), device, command=command, **out)
+        if cfg.record_dir:
+            record["_path"] = str(records.write_record(record, cfg.record_dir))
+            if not quiet:
+                say(f"{'':>14}  record: {record['_path']}")
+        results.append(record)
+        del model
+        if cuda:
+            torch.cuda.empty_cache()
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    from nutshell.alexnet.cli import main as cli_main
+
+    argv = sys.argv[1:] if argv is None else argv
+    return cli_main(["bench", *argv], prog="python -m nutshell.alexnet.bench", direct=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
