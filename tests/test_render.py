@@ -50,12 +50,12 @@ def test_timeline_is_chronological_with_anchors_eras_and_links(knowledge):
 def test_glossary_has_jump_bar_headings_and_derived_links(knowledge):
     page = render.glossary_markdown(knowledge)
     assert '<a href="#letter-b">B</a>' in page and '<span aria-hidden="true">Z</span>' in page
-    assert "### Backpropagation {#backpropagation}" in page
-    backprop = page[page.index("{#backpropagation}"): page.index("{#gradient-descent}")]
+    assert ('### Backpropagation <small class="nutshell-aliases">also backprop · back-propagation · BP</small> '
+            '{#backpropagation data-toc-label="Backpropagation"}') in page
+    backprop = page[page.index("{#backpropagation "): page.index("{#gradient-descent ")]
     # see_also was written on the other two terms; the milestone link on the milestone
     assert "[Gradient descent](#gradient-descent)".replace("#", "index.md#") in backprop
     assert "[1986 · Backprop in Nature](../timeline.md#backprop-nature)" in backprop
-    assert "Also called *backprop*, *back-propagation*, *BP*" in backprop
     assert "search:\n  boost: 2" in page
 
 

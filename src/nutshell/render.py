@@ -252,11 +252,15 @@ def term_markdown(
     knowledge: Knowledge, term: Term, page: str, demo_titles: dict[str, str] | None = None
 ) -> list[str]:
     demo_titles = demo_titles or {}
-    lines = [f"### {md_escape(term.term)} {{#{term.id}}}", ""]
-    meta = [f'<span class="nutshell-tag">{term.category}</span>']
+    # Aliases sit in the heading: Material's search ranks heading words far above body text, so
+    # "weight decay" finds L2 regularization first. The table of contents shows the name alone.
+    heading = f"### {md_escape(term.term)}"
     if term.aliases:
-        meta.append("Also called " + ", ".join(f"*{md_escape(a)}*" for a in term.aliases))
-    lines += [" · ".join(meta), "", term.body.strip(), ""]
+        aliases = " · ".join(md_escape(a) for a in term.aliases)
+        heading += f' <small class="nutshell-aliases">also {aliases}</small>'
+    toc_label = term.term.replace('"', "&quot;")
+    lines = [f'{heading} {{#{term.id} data-toc-label="{toc_label}"}}', ""]
+    lines += [f'<span class="nutshell-tag">{term.category}</span>', "", term.body.strip(), ""]
     related = knowledge.related_terms(term.id)
     if related:
         links = ", ".join(f"[{md_escape(t.term)}]({_rel(page, GLOSSARY_PAGE, t.id)})" for t in related)

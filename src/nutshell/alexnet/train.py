@@ -22,6 +22,7 @@ Run it as ``nutshell alexnet train``, ``python -m nutshell.alexnet.train`` or
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import hashlib
 import os
 import pickle
@@ -558,6 +559,15 @@ def train(cfg: TrainConfig, command: str | None = None) -> TrainResult:
     finally:
         torch.set_num_threads(threads_before)
         if rt.owns_process_group and dist.is_initialized():
+            # Tear down together: a rank that destroys its gloo pairs while the other still uses them
+            # can abort the other with "terminate called without an active exception" (seen under load).
+            try:
+                if dist.get_backend() == "gloo":  # bounded wait: a dead peer must not hang this one
+                    dist.monitored_barrier(timeout=datetime.timedelta(seconds=60))
+                else:
+                    dist.barrier()
+            except Exception:  # a peer already died; its own error is the one to report
+                pass
             dist.destroy_process_group()
 
 
