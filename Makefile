@@ -16,6 +16,8 @@ BIN := $(VENV)/bin
 TORCH_SPEC ?= torch==2.13.0
 TORCH_INDEX_URL ?=
 PYTEST_ARGS ?=
+AXE_VERSION ?= 4.10.3
+AXE_JS := $(VENV)/axe/node_modules/axe-core/axe.min.js
 export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: setup serve build test check bench clean
@@ -30,6 +32,12 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
+# axe-core, injected by the browser tests to check accessibility: pinned, from the npm registry, kept in .venv
+# (to change AXE_VERSION, delete .venv/axe first)
+$(AXE_JS):
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js (apt-get install -y npm), or skip the browser tests with PYTEST_ARGS='-m \"not browser\"'"; exit 1; }
+	npm install --silent --no-audit --no-fund --no-package-lock --save-exact --prefix $(VENV)/axe axe-core@$(AXE_VERSION)
+
 serve: setup
 	$(BIN)/mkdocs serve --livereload --dev-addr 127.0.0.1:8000
 
@@ -38,7 +46,7 @@ build: setup
 	$(BIN)/mkdocs build --strict --site-dir site.partial
 	rm -rf site && mv site.partial site
 
-test: setup
+test: setup $(AXE_JS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 check: setup
