@@ -123,3 +123,12 @@ def test_demo_links_section(knowledge):
 def test_markdown_escape():
     assert render.md_escape("a_b [c] *d*") == "a\\_b \\[c\\] \\*d\\*"
     assert re.fullmatch(r"[^_]*", render.md_escape("x")) is not None
+
+
+def test_no_tooltip_for_a_term_inside_its_own_glossary_section(knowledge):
+    annotator = render.TooltipAnnotator(knowledge)
+    html = annotator.annotate('<h3 id="perceptron">Perceptron</h3><p>A perceptron uses backprop.</p>'
+                              '<h3 id="backpropagation">Backpropagation</h3><p>Unlike a perceptron.</p>')
+    first, second = html.split('<h3 id="backpropagation">')
+    assert ">perceptron</abbr>" not in first and ">backprop</abbr>" in first
+    assert ">perceptron</abbr>" in second  # elsewhere it is still explained

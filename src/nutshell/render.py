@@ -420,6 +420,7 @@ _SKIP_TAGS = {
 }
 _SKIP_CLASSES = ("nutshell-tag", "nutshell-notip")  # labels and widgets that must stay plain
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)([^>]*)>|<!--.*?-->", re.S)
+_ID_ATTRIBUTE = re.compile(r'\bid="([^"]+)"')
 _VOID = {"br", "img", "hr", "input", "meta", "link", "wbr", "source", "col", "area", "base", "embed", "track"}
 _MIN_SURFACE = 3
 
@@ -444,6 +445,7 @@ class TooltipAnnotator:
         # Longest first, so "stochastic gradient descent" wins over "gradient descent".
         surfaces.sort(key=lambda item: -len(item[0]))
         self._term_for_group: list[Term] = [term for _, term in surfaces]
+        self._term_ids = {term.id for term in knowledge.terms}
         alternatives = "|".join(f"({_surface_pattern(s)})" for s, _ in surfaces)
         self._pattern = re.compile(rf"(?<![\w-])(?:{alternatives})(?:e?s)?(?![\w-])") if surfaces else None
 
@@ -455,16 +457,21 @@ class TooltipAnnotator:
         # Names of the open elements whose text is left alone; same-name children are pushed too,
         # so the right closing tag ends the skipped region.
         skipping: list[str] = []
+        # Inside a term's own glossary section its name needs no tooltip: the definition is right there.
+        own_section: str | None = None
         position = 0
         for tag in _TAG.finditer(page_html):
             text = page_html[position : tag.start()]
-            out.append(text if skipping else self._annotate_text(text, done))
+            out.append(text if skipping else self._annotate_text(text, done, own_section))
             out.append(tag.group(0))
             position = tag.end()
             name = (tag.group(2) or "").lower()
             attributes = tag.group(3) or ""
             if not name or name in _VOID or attributes.rstrip().endswith("/"):
                 continue
+            if not tag.group(1) and name in ("h2", "h3"):
+                anchor = _ID_ATTRIBUTE.search(attributes)
+                own_section = anchor.group(1) if anchor and anchor.group(1) in self._term_ids else None
             if tag.group(1):
                 if skipping and name == skipping[-1]:
                     skipping.pop()
@@ -473,17 +480,17 @@ class TooltipAnnotator:
             ):
                 skipping.append(name)
         tail = page_html[position:]
-        out.append(tail if skipping else self._annotate_text(tail, done))
+        out.append(tail if skipping else self._annotate_text(tail, done, own_section))
         return "".join(out)
 
-    def _annotate_text(self, text: str, done: set[str]) -> str:
+    def _annotate_text(self, text: str, done: set[str], own_section: str | None = None) -> str:
         if not text.strip():
             return text
 
         def replace(match: re.Match) -> str:
             index = next(i for i, group in enumerate(match.groups()) if group is not None)
             term = self._term_for_group[index]
-            if term.id in done:
+            if term.id in done or term.id == own_section:
                 return match.group(0)
             done.add(term.id)
             return f'<abbr title="{html.escape(term.short, quote=True)}">{match.group(0)}</abbr>'
