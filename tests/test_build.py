@@ -142,3 +142,31 @@ def test_serve_shows_data_problems_and_recovers_when_fixed(tmp_path: Path):
         server.terminate()
         output, _ = server.communicate(timeout=20)
     assert "milestones.yaml:19:11: terms: unknown term 'perceptorn'" in output
+
+
+def test_serve_shows_a_failing_demo_and_recovers_when_fixed(tmp_path: Path):
+    import os
+    import subprocess
+    import sys
+
+    config = _fixture_project(tmp_path)
+    demo = tmp_path / "demos" / "toy.py"
+    replace_in(demo, 'print("toy", 1 + 1)', 'print("toy", 1 / 0)')
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mkdocs", "serve", "-f", str(config), "-a", f"127.0.0.1:{port}"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=dict(os.environ, NO_MKDOCS_2_WARNING="1"),
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/demos/toy/"
+        broken = _fetch_until(url, "This demo raised an error", 90)
+        assert "This demo raised an error" in broken and "ZeroDivisionError" in broken
+        assert server.poll() is None, "the server must keep running"
+        replace_in(demo, 'print("toy", 1 / 0)', 'print("toy", 1 + 1)')
+        fixed = _fetch_until(url, "toy 2", 90)
+        assert "toy 2" in fixed and "raised an error" not in fixed
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=20)
+    assert "demo 'toy' failed" in output and "Traceback" not in output

@@ -55,6 +55,7 @@ class DemosConfig(Config):
 class DemosPlugin(BasePlugin[DemosConfig]):
     def __init__(self) -> None:
         super().__init__()
+        self.serving = False
         self.results: list[BuildResult] = []
         self.generated_index: File | None = None
         self.stylesheets: dict[str, str] = {}  # site path → CSS taken out of the notebook pages
@@ -84,7 +85,14 @@ class DemosPlugin(BasePlugin[DemosConfig]):
                     cell_timeout=self.config.cell_timeout, download_prefix=download_prefix,
                 )
             except DemoError as error:
-                raise PluginError(f"nutshell-demos: demo '{demo.id}' failed:\n{error}") from None
+                message = f"nutshell-demos: demo '{demo.id}' failed:\n{error}"
+                if not self.serving:
+                    raise PluginError(message) from None
+                # `mkdocs serve` keeps running: the demo's page shows the error until the demo is fixed.
+                log.error(message)
+                files.append(File.generated(config, f"demos/{demo.id}.md", content=failed_demo_markdown(demo, error),
+                                            inclusion=InclusionLevel.NOT_IN_NAV))
+                continue
             how = "taken from cache" if result.from_cache else f"executed in {result.seconds:.1f} s"
             log.info(f"demo {demo.id}: {how}")
             self.results.append(result)
@@ -157,6 +165,9 @@ class DemosPlugin(BasePlugin[DemosConfig]):
         href = posixpath.relpath(path, posixpath.dirname(page.file.dest_uri))
         return f'<link rel="stylesheet" href="{href}">\n{body}'
 
+    def on_startup(self, *, command, dirty) -> None:
+        self.serving = command == "serve"
+
     def on_pre_build(self, *, config) -> None:
         self.stylesheets = {}
 
@@ -178,6 +189,16 @@ def _pages_in(items):
             yield item
         elif isinstance(item, Section):
             yield from _pages_in(item.children)
+
+
+def failed_demo_markdown(demo, error: Exception) -> str:
+    """Stand-in page for a demo that raised while `mkdocs serve` runs (`mkdocs build` stops instead)."""
+    fence = "````"  # longer than any fence the error text could contain
+    return (
+        f"# {demo.title}\n\n"
+        '!!! failure "This demo raised an error; the page comes back when the demo runs again"\n\n'
+        f"{fence}text\n{error}\n{fence}\n"
+    )
 
 
 def demos_index_markdown(results: list[BuildResult]) -> str:
