@@ -116,57 +116,58 @@ def _fetch_until(url: str, wanted: str, seconds: float) -> str:
     return body
 
 
-def test_serve_shows_data_problems_and_recovers_when_fixed(tmp_path: Path):
-    import os
-    import subprocess
-    import sys
+class _Serving:
+    """`mkdocs serve` on a free port for the duration of a with-block; `.output` holds its log afterwards."""
 
+    def __init__(self, config: Path):
+        self.config, self.port, self.output = config, free_port(), ""
+
+    def __enter__(self):
+        import os
+        import subprocess
+        import sys
+
+        self.server = subprocess.Popen(
+            [sys.executable, "-m", "mkdocs", "serve", "-f", str(self.config), "-a", f"127.0.0.1:{self.port}"],
+            cwd=self.config.parent, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env=dict(os.environ, NO_MKDOCS_2_WARNING="1"),
+        )
+        return self
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}/{path}"
+
+    def alive(self) -> bool:
+        return self.server.poll() is None
+
+    def __exit__(self, *exc):
+        self.server.terminate()
+        self.output, _ = self.server.communicate(timeout=20)
+
+
+def test_serve_shows_data_problems_and_recovers_when_fixed(tmp_path: Path):
     config = _fixture_project(tmp_path)
     milestones = tmp_path / "data" / "milestones.yaml"
     replace_in(milestones, "terms: [perceptron]", "terms: [perceptorn]")
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "mkdocs", "serve", "-f", str(config), "-a", f"127.0.0.1:{port}"],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env=dict(os.environ, NO_MKDOCS_2_WARNING="1"),
-    )
-    try:
-        url = f"http://127.0.0.1:{port}/timeline/"
-        broken = _fetch_until(url, "problem(s)", 60)
+    with _Serving(config) as serving:
+        broken = _fetch_until(serving.url("timeline/"), "problem(s)", 60)
         assert "unknown term &#x27;perceptorn&#x27;" in broken or "unknown term 'perceptorn'" in broken
-        assert server.poll() is None, "the server must keep running"
+        assert serving.alive(), "the server must keep running"
         replace_in(milestones, "terms: [perceptorn]", "terms: [perceptron]")
-        fixed = _fetch_until(url, 'id="first-neuron"', 60)
+        fixed = _fetch_until(serving.url("timeline/"), 'id="first-neuron"', 60)
         assert 'id="first-neuron"' in fixed and "problem(s)" not in fixed
-    finally:
-        server.terminate()
-        output, _ = server.communicate(timeout=20)
-    assert "milestones.yaml:19:11: terms: unknown term 'perceptorn'" in output
+    assert "milestones.yaml:19:11: terms: unknown term 'perceptorn'" in serving.output
 
 
 def test_serve_shows_a_failing_demo_and_recovers_when_fixed(tmp_path: Path):
-    import os
-    import subprocess
-    import sys
-
     config = _fixture_project(tmp_path)
     demo = tmp_path / "demos" / "toy.py"
     replace_in(demo, 'print("toy", 1 + 1)', 'print("toy", 1 / 0)')
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "mkdocs", "serve", "-f", str(config), "-a", f"127.0.0.1:{port}"],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env=dict(os.environ, NO_MKDOCS_2_WARNING="1"),
-    )
-    try:
-        url = f"http://127.0.0.1:{port}/demos/toy/"
-        broken = _fetch_until(url, "This demo raised an error", 90)
+    with _Serving(config) as serving:
+        broken = _fetch_until(serving.url("demos/toy/"), "This demo raised an error", 90)
         assert "This demo raised an error" in broken and "ZeroDivisionError" in broken
-        assert server.poll() is None, "the server must keep running"
+        assert serving.alive(), "the server must keep running"
         replace_in(demo, 'print("toy", 1 / 0)', 'print("toy", 1 + 1)')
-        fixed = _fetch_until(url, "toy 2", 90)
+        fixed = _fetch_until(serving.url("demos/toy/"), "toy 2", 90)
         assert "toy 2" in fixed and "raised an error" not in fixed
-    finally:
-        server.terminate()
-        output, _ = server.communicate(timeout=20)
-    assert "demo 'toy' failed" in output and "Traceback" not in output
+    assert "demo 'toy' failed" in serving.output and "Traceback" not in serving.output
