@@ -21,6 +21,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
 from nutshell import render
+from nutshell.demo_build import DemoError, discover_demos
 from nutshell.load import Problem, load_knowledge
 from nutshell.schema import CATEGORIES, Knowledge
 
@@ -33,15 +34,11 @@ class NutshellConfig(Config):
 
 
 def demo_titles(demos_dir: Path) -> dict[str, str]:
-    """Each demo's title: the first Markdown heading of its script (cheap; no execution)."""
-    titles = {}
-    for path in sorted(demos_dir.glob("*.py")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            stripped = line.lstrip("# ").strip()
-            if line.startswith("# #") and stripped:
-                titles[path.stem] = stripped.lstrip("#").strip()
-                break
-    return titles
+    """Each demo's title, as the demo index shows it (read from the scripts; nothing is executed)."""
+    try:
+        return {demo.id: demo.title for demo in discover_demos(demos_dir)}
+    except DemoError:  # nutshell-demos reports malformed demos; links then fall back to the demo id
+        return {}
 
 
 class NutshellPlugin(BasePlugin[NutshellConfig]):
