@@ -89,6 +89,30 @@ def built_site(tmp_path_factory, site_port) -> Path:
 @pytest.fixture(scope="session")
 def site_url(built_site, site_port):
     """The built site served by a static file server on 127.0.0.1 (stopped at the end of the session)."""
+    stop = serve_folder(built_site, site_port)
+    try:
+        yield f"http://127.0.0.1:{site_port}/"
+    finally:
+        stop()
+
+
+@pytest.fixture(scope="session")
+def hostile_site(tmp_path_factory) -> Path:
+    """A strict build of tests/hostile_data.py: data that passes `check` but was written by an attacker."""
+    from tests.hostile_data import write_hostile_project
+
+    folder = tmp_path_factory.mktemp("hostile")
+    data = write_hostile_project(folder, FIXTURES)
+    config = write_site_config(folder, data_dir=data, demos_dir=folder / "demos",
+                               demo_cache=folder / "cache" / "demos")
+    site_dir = folder / "site"
+    result = run_mkdocs_build(config, site_dir)
+    assert result.returncode == 0, f"strict build of hostile data failed:\n{result.stdout}\n{result.stderr}"
+    return site_dir
+
+
+def serve_folder(folder: Path, port: int):
+    """A static file server for ``folder`` on 127.0.0.1:port in a thread; returns a function that stops it."""
     import functools
     import http.server
     import threading
@@ -97,12 +121,22 @@ def site_url(built_site, site_port):
         def log_message(self, *args):  # keep test output readable
             pass
 
-    handler = functools.partial(QuietHandler, directory=str(built_site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", site_port), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{site_port}/"
-    finally:
+    handler = functools.partial(QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def stop():
         server.shutdown()
         server.server_close()
+
+    return stop
+
+
+@pytest.fixture(scope="session")
+def hostile_site_url(hostile_site):
+    port = free_port()
+    stop = serve_folder(hostile_site, port)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        stop()

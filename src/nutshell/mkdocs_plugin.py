@@ -20,7 +20,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
-from nutshell import render
+from nutshell import render, untrusted
 from nutshell.demo_build import DemoError, discover_demos
 from nutshell.load import Problem, load_knowledge
 from nutshell.schema import CATEGORIES, Knowledge
@@ -48,6 +48,7 @@ class NutshellPlugin(BasePlugin[NutshellConfig]):
         self.problems: list[Problem] = []
         self.annotator: render.TooltipAnnotator | None = None
         self.titles: dict[str, str] = {}
+        self.generated: set[str] = set()  # pages made from data/: checked by the active-content net
 
     def on_startup(self, *, command, dirty) -> None:
         self.serving = command == "serve"
@@ -79,21 +80,40 @@ class NutshellPlugin(BasePlugin[NutshellConfig]):
     def on_files(self, files: Files, *, config) -> Files:
         pages: dict[str, str] = {}
         if self.knowledge is not None:
-            pages[render.TIMELINE_PAGE] = render.timeline_markdown(self.knowledge, self.titles)
-            pages[render.GLOSSARY_PAGE] = render.glossary_markdown(self.knowledge, self.titles)
-            for category in CATEGORIES:  # every category has a page: mkdocs.yml's nav lists them all
-                pages[render.category_page(category)] = render.category_markdown(self.knowledge, category)
-            pages[f"{render.API_DIR}/glossary.json"] = render.glossary_json(self.knowledge)
-            pages[f"{render.API_DIR}/milestones.json"] = render.milestones_json(self.knowledge)
+            try:
+                pages = self._generate_pages(self.knowledge)
+            except untrusted.UntrustedContentError as err:  # only data that bypassed the loader gets here
+                raise PluginError(f"refusing to build a page from data/: {err}") from err
         else:  # `mkdocs serve` with bad data: the generated pages stand in for themselves (banner below)
             placeholder = "# Waiting for the data to be fixed\n"
             for page in (render.TIMELINE_PAGE, render.GLOSSARY_PAGE, *map(render.category_page, CATEGORIES)):
                 pages[page] = placeholder
+        self.generated = set(pages)
         for src_uri, content in pages.items():
             if files.get_file_from_path(src_uri) is not None:
                 raise PluginError(f"docs/{src_uri} is generated from data/ at build time; delete the file in docs/")
             files.append(File.generated(config, src_uri, content=content))
         return files
+
+    def _generate_pages(self, knowledge: Knowledge) -> dict[str, str]:
+        pages = {
+            render.TIMELINE_PAGE: render.timeline_markdown(knowledge, self.titles),
+            render.GLOSSARY_PAGE: render.glossary_markdown(knowledge, self.titles),
+        }
+        for category in CATEGORIES:  # every category has a page: mkdocs.yml's nav lists them all
+            pages[render.category_page(category)] = render.category_markdown(knowledge, category)
+        pages[f"{render.API_DIR}/glossary.json"] = render.glossary_json(knowledge)
+        pages[f"{render.API_DIR}/milestones.json"] = render.milestones_json(knowledge)
+        return pages
+
+    @staticmethod
+    def _refuse_active_content(html_text: str, src: str) -> None:
+        # The last line of defence: whatever path a data string took, a page made from data/ never ships
+        # anything that runs. `nutshell check` refuses such data first; reaching this is a bug in nutshell.
+        findings = untrusted.active_content(html_text)
+        if findings:
+            raise PluginError(f"{src}: the page made from data/ would contain active content: "
+                              + "; ".join(findings[:5]))
 
     def on_page_content(self, html_text: str, *, page, config, files) -> str:
         if self.problems:
@@ -112,7 +132,11 @@ class NutshellPlugin(BasePlugin[NutshellConfig]):
                 url = get_relative_url(render.site_path(target_page), page.url)
                 return f"{url}#{anchor}" if anchor else url
 
-            html_text += render.demo_links_html(self.knowledge, demo_id, url_for)
+            links = render.demo_links_html(self.knowledge, demo_id, url_for)
+            self._refuse_active_content(links, src)
+            html_text += links
         if self.annotator is not None and not src.startswith(render.API_DIR + "/"):
             html_text = self.annotator.annotate(html_text)
+        if src in self.generated:
+            self._refuse_active_content(html_text, src)
         return html_text

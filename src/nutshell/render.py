@@ -7,12 +7,12 @@ MkDocs resolves and checks them in strict mode.
 
 from __future__ import annotations
 
-import html
 import json
 import posixpath
 import re
 from collections.abc import Callable, Iterable
 
+from nutshell import untrusted
 from nutshell.schema import CATEGORIES, Knowledge, Milestone, Source, Term
 
 TIMELINE_PAGE = "timeline.md"
@@ -55,12 +55,18 @@ def _rel(from_page: str, to_page: str, anchor: str | None = None) -> str:
     return f"{target}#{anchor}" if anchor else target
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
+# Every string from data/ reaches the page through `untrusted` (see its docstring for the policy):
+# plain fields through `inline`, `html_attribute`, `title_attribute`, `html_text`, `attr_list_value` or
+# `link_destination`,
+# Markdown fields through `untrusted.markdown`, which refuses what `nutshell check` refuses.
+inline = untrusted.inline
+html_attribute = untrusted.html_attribute
+title_attribute = untrusted.title_attribute
+html_text = untrusted.html_text
 
 
-def md_escape(text: str) -> str:
-    """Escape text so Markdown shows it literally (titles, names)."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
+def markdown_field(text: str, what: str) -> str:
+    return untrusted.markdown(text.strip(), what)
 
 
 def _default_demo_title(demo_id: str) -> str:
@@ -79,21 +85,21 @@ def format_authors(authors: Iterable[str]) -> str:
 
 def citation_markdown(source: Source) -> str:
     """One-line citation: authors (year). Title. *Venue*, volume(issue), pages. link"""
-    parts = [f"{md_escape(format_authors(source.authors))} ({source.year}). {md_escape(source.title)}."]
-    venue = f"*{md_escape(source.venue)}*"
+    parts = [f"{inline(format_authors(source.authors))} ({source.year}). {inline(source.title)}."]
+    venue = f"*{inline(source.venue)}*"
     if source.volume:
-        venue += f", {md_escape(source.volume)}"
+        venue += f", {inline(source.volume)}"
         if source.issue:
-            venue += f"({md_escape(source.issue)})"
+            venue += f"({inline(source.issue)})"
     elif source.issue:
-        venue += f", no. {md_escape(source.issue)}"
+        venue += f", no. {inline(source.issue)}"
     if source.pages:
-        venue += f", {md_escape(source.pages)}"
+        venue += f", {inline(source.pages)}"
     parts.append(venue + ".")
     if source.doi:
-        parts.append(f"[doi:{md_escape(source.doi)}](https://doi.org/{source.doi})")
+        parts.append(f"[doi:{inline(source.doi)}]({untrusted.link_destination('https://doi.org/' + source.doi)})")
     if source.url and (not source.doi or source.url != f"https://doi.org/{source.doi}"):
-        parts.append(f"[{'link' if source.doi else 'stable link'}]({source.url})")
+        parts.append(f"[{'link' if source.doi else 'stable link'}]({untrusted.link_destination(source.url)})")
     return " ".join(parts)
 
 
@@ -112,7 +118,7 @@ def citation_text(source: Source) -> str:
 
 def _note_block(note: str) -> list[str]:
     lines = ['!!! info "About the dates and sources"', ""]
-    lines += ["    " + line if line else "" for line in note.strip().splitlines()]
+    lines += ["    " + line if line else "" for line in markdown_field(note, "source note").splitlines()]
     return lines + [""]
 
 
@@ -132,16 +138,16 @@ def timeline_strip_html(knowledge: Knowledge) -> str:
         width = (era.end - era.start + 1) / span * 100
         bands.append(
             f'<a class="nutshell-strip__era" href="#{era.id}" style="width:{width:.3f}%" '
-            f'title="{html.escape(era.title)} ({era.start}–{era.end})">'
+            f'title="{title_attribute(era.title)} ({era.start}–{era.end})">'
             f'<span>{era.start}</span></a>'
         )
     dots = []
     for milestone in knowledge.milestones:
         left = (milestone.year - first + 0.5) / span * 100
-        label = html.escape(f"{milestone.year}: {milestone.title}")
+        label = f"{milestone.year}: {milestone.title}"
         dots.append(
             f'<a class="nutshell-strip__dot" href="#{milestone.id}" style="left:{left:.3f}%" '
-            f'title="{label}" aria-label="{label}"></a>'
+            f'title="{title_attribute(label)}" aria-label="{html_attribute(label)}"></a>'
         )
     return (
         '<div class="nutshell-strip" role="navigation" aria-label="Timeline overview">'
@@ -155,11 +161,11 @@ def timeline_strip_html(knowledge: Knowledge) -> str:
 def _filter_html(knowledge: Knowledge) -> str:
     eras = "".join(
         f'<button type="button" class="md-button nutshell-chip" data-filter-era="{e.id}">'
-        f"{html.escape(e.title)}</button>"
+        f"{html_text(e.title)}</button>"
         for e in knowledge.eras
     )
     tags = sorted({tag for m in knowledge.milestones for tag in m.tags})
-    options = "".join(f'<option value="{t}">{t.replace("-", " ")}</option>' for t in tags)
+    options = "".join(f'<option value="{html_attribute(t)}">{html_text(t.replace("-", " "))}</option>' for t in tags)
     return (
         '<div class="nutshell-filter" hidden>'
         '<button type="button" class="md-button nutshell-chip" data-filter-era="" aria-pressed="true">All eras</button>'
@@ -175,20 +181,21 @@ def milestone_markdown(
     knowledge: Knowledge, milestone: Milestone, page: str, demo_titles: dict[str, str] | None = None
 ) -> list[str]:
     demo_titles = demo_titles or {}
-    tags = " ".join(milestone.tags)
+    tags = html_attribute(" ".join(milestone.tags))
     lines = [
-        f'<div class="nutshell-milestone" data-era="{milestone.era}" data-tags="{tags}" markdown>',
+        f'<div class="nutshell-milestone" data-era="{html_attribute(milestone.era)}" data-tags="{tags}" markdown>',
         "",
-        f"### {milestone.year} · {md_escape(milestone.title)} {{#{milestone.id}}}",
+        f"### {milestone.year} · {inline(milestone.title)} {{#{milestone.id}}}",
         "",
     ]
-    meta = [f"**{md_escape(', '.join(milestone.people))}**"]
+    meta = [f"**{inline(', '.join(milestone.people))}**"]
     if milestone.date:
         meta.append(f"dated {milestone.date}")
     if milestone.tags:
-        meta.append(" ".join(f'<span class="nutshell-tag">{t}</span>' for t in milestone.tags))
-    lines += [" · ".join(meta), "", milestone.summary.strip(), ""]
-    lines += [f"**Why it mattered.** {milestone.significance.strip()}", ""]
+        meta.append(" ".join(f'<span class="nutshell-tag">{html_text(t)}</span>' for t in milestone.tags))
+    lines += [" · ".join(meta), "", markdown_field(milestone.summary, f"milestone '{milestone.id}': summary"), ""]
+    significance = markdown_field(milestone.significance, f"milestone '{milestone.id}': significance")
+    lines += [f"**Why it mattered.** {significance}", ""]
     lines += [f"**Source.** {citation_markdown(milestone.source)}", ""]
     for other in milestone.other_sources:
         lines += [f"**See also.** {citation_markdown(other)}", ""]
@@ -197,11 +204,11 @@ def milestone_markdown(
         lines += _note_block(note)
     terms = knowledge.terms_for_milestone(milestone.id)
     if terms:
-        links = ", ".join(f"[{md_escape(t.term)}]({_rel(page, GLOSSARY_PAGE, t.id)})" for t in terms)
+        links = ", ".join(f"[{inline(t.term)}]({_rel(page, GLOSSARY_PAGE, t.id)})" for t in terms)
         lines += [f"**Terms.** {links}", ""]
     if milestone.demos:
         links = ", ".join(
-            f"[{md_escape(demo_titles.get(d, _default_demo_title(d)))}]({_rel(page, demo_page(d))})"
+            f"[{inline(demo_titles.get(d, _default_demo_title(d)))}]({_rel(page, demo_page(d))})"
             for d in milestone.demos
         )
         lines += [f"**Run it.** {links}", ""]
@@ -230,9 +237,9 @@ def timeline_markdown(knowledge: Knowledge, demo_titles: dict[str, str] | None =
     ]
     for era in knowledge.eras:
         lines += [
-            f'## {md_escape(era.title)} <span class="nutshell-years">{era.start}–{era.end}</span> {{#{era.id}}}',
+            f'## {inline(era.title)} <span class="nutshell-years">{era.start}–{era.end}</span> {{#{era.id}}}',
             "",
-            era.intro.strip(),
+            markdown_field(era.intro, f"era '{era.id}': intro"),
             "",
         ]
         for milestone in knowledge.milestones_in_era(era.id):
@@ -254,26 +261,26 @@ def term_markdown(
     demo_titles = demo_titles or {}
     # Aliases sit in the heading: Material's search ranks heading words far above body text, so
     # "weight decay" finds L2 regularization first. The table of contents shows the name alone.
-    heading = f"### {md_escape(term.term)}"
+    heading = f"### {inline(term.term)}"
     if term.aliases:
-        aliases = " · ".join(md_escape(a) for a in term.aliases)
+        aliases = " · ".join(inline(a) for a in term.aliases)
         heading += f' <small class="nutshell-aliases">also {aliases}</small>'
-    toc_label = term.term.replace('"', "&quot;")
-    lines = [f'{heading} {{#{term.id} data-toc-label="{toc_label}"}}', ""]
-    lines += [f'<span class="nutshell-tag">{term.category}</span>', "", term.body.strip(), ""]
+    lines = [f'{heading} {{#{term.id} data-toc-label="{untrusted.attr_list_value(term.term)}"}}', ""]
+    body = markdown_field(term.body, f"term '{term.id}': body")
+    lines += [f'<span class="nutshell-tag">{html_text(term.category)}</span>', "", body, ""]
     related = knowledge.related_terms(term.id)
     if related:
-        links = ", ".join(f"[{md_escape(t.term)}]({_rel(page, GLOSSARY_PAGE, t.id)})" for t in related)
+        links = ", ".join(f"[{inline(t.term)}]({_rel(page, GLOSSARY_PAGE, t.id)})" for t in related)
         lines += [f"**See also.** {links}", ""]
     milestones = knowledge.milestones_for_term(term.id)
     if milestones:
         links = ", ".join(
-            f"[{m.year} · {md_escape(m.title)}]({_rel(page, TIMELINE_PAGE, m.id)})" for m in milestones
+            f"[{m.year} · {inline(m.title)}]({_rel(page, TIMELINE_PAGE, m.id)})" for m in milestones
         )
         lines += [f"**In history.** {links}", ""]
     if term.demos:
         links = ", ".join(
-            f"[{md_escape(demo_titles.get(d, _default_demo_title(d)))}]({_rel(page, demo_page(d))})"
+            f"[{inline(demo_titles.get(d, _default_demo_title(d)))}]({_rel(page, demo_page(d))})"
             for d in term.demos
         )
         lines += [f"**Run it.** {links}", ""]
@@ -334,7 +341,7 @@ def category_markdown(knowledge: Knowledge, category: str) -> str:
     if not terms:
         lines.append("No terms in this category yet.")
     for term in terms:
-        lines.append(f"- [**{md_escape(term.term)}**]({_rel(page, GLOSSARY_PAGE, term.id)}): {md_escape(term.short)}")
+        lines.append(f"- [**{inline(term.term)}**]({_rel(page, GLOSSARY_PAGE, term.id)}): {inline(term.short)}")
     return "\n".join(lines) + "\n"
 
 
@@ -493,7 +500,7 @@ class TooltipAnnotator:
             if term.id in done or term.id == own_section:
                 return match.group(0)
             done.add(term.id)
-            return f'<abbr title="{html.escape(term.short, quote=True)}">{match.group(0)}</abbr>'
+            return f'<abbr title="{title_attribute(term.short)}">{match.group(0)}</abbr>'
 
         return self._pattern.sub(replace, text)
 
@@ -507,13 +514,13 @@ def demo_links_html(knowledge: Knowledge, demo_id: str, url_for: Callable[[str, 
     parts = ['<h2 id="in-the-knowledge-base">In the knowledge base</h2>']
     if milestones:
         items = "".join(
-            f'<li><a href="{url_for(TIMELINE_PAGE, m.id)}">{m.year} · {html.escape(m.title)}</a></li>'
+            f'<li><a href="{url_for(TIMELINE_PAGE, m.id)}">{m.year} · {html_text(m.title)}</a></li>'
             for m in milestones
         )
         parts.append(f"<p>Milestones this demo reproduces:</p><ul>{items}</ul>")
     if terms:
         items = ", ".join(
-            f'<a href="{url_for(GLOSSARY_PAGE, t.id)}">{html.escape(t.term)}</a>' for t in terms
+            f'<a href="{url_for(GLOSSARY_PAGE, t.id)}">{html_text(t.term)}</a>' for t in terms
         )
         parts.append(f"<p>Terms it illustrates: {items}.</p>")
     return "\n".join(parts)
