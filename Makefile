@@ -6,37 +6,45 @@
 #   make check   validate data/*.yaml and report every problem as file:line:col
 #   make bench   run the benchmark scripts in benchmarks/
 #
-# PyTorch: TORCH_SPEC picks the build. The default pin resolves to the CPU wheel where one is provided
-# locally; on an ordinary Linux machine add TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu for the
-# small CPU build instead of the default CUDA one, or leave it empty on a GPU box.
+# Outside .venv (tools/setup-system, before any pip install): Python's venv module and, for `make test`,
+# Chromium and npm come from apt-get when make runs as root or with passwordless sudo; otherwise make stops at
+# once and names the command to run. PYTEST_ARGS='-m "not browser"' needs neither Chromium nor npm.
+#
+# PyTorch: TORCH_SPEC picks the version, TORCH_INDEX_URL the index (tools/torch-index). Its default, auto, is
+# pip's own index with an NVIDIA GPU (nvidia-smi or /proc/driver/nvidia), on macOS, or where pip has
+# TORCH_SPEC without an index (installed, or a local wheel in its find-links); on Linux without an NVIDIA GPU
+# otherwise, the CPU build from https://download.pytorch.org/whl/cpu instead of PyPI's multi-GB CUDA one.
+# A URL names another index; TORCH_INDEX_URL= (empty) always takes pip's own.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 TORCH_SPEC ?= torch==2.13.0
-TORCH_INDEX_URL ?=
+TORCH_INDEX_URL ?= auto
 PYTEST_ARGS ?=
 AXE_VERSION ?= 4.10.3
-AXE_JS := $(VENV)/axe/node_modules/axe-core/axe.min.js
+SETUP_SYSTEM = PYTHON=$(PYTHON) VENV=$(VENV) AXE_VERSION=$(AXE_VERSION) bash tools/setup-system
+# the shell asks tools/torch-index, when the recipe runs: `--index-url URL`, or nothing
+TORCH_INDEX_OPTION = $$(bash tools/torch-index $(BIN)/python "$(TORCH_SPEC)" "$(TORCH_INDEX_URL)")
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: setup serve build test check bench clean
+.PHONY: setup test-setup serve build test check bench clean
 
 $(VENV)/.installed: pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -x $(BIN)/pip || { $(SETUP_SYSTEM) && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# torch first and pinned: a later unpinned resolution would otherwise pull a multi-GB CUDA build
-	$(BIN)/python -m pip install --quiet $(if $(TORCH_INDEX_URL),--index-url $(TORCH_INDEX_URL)) "$(TORCH_SPEC)"
+	$(BIN)/python -m pip install --quiet $(TORCH_INDEX_OPTION) "$(TORCH_SPEC)"
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $@
 
 setup: $(VENV)/.installed
 
-# axe-core, injected by the browser tests to check accessibility: pinned, from the npm registry, kept in .venv
-# (to change AXE_VERSION, delete .venv/axe first)
-$(AXE_JS):
-	@command -v npm >/dev/null || { echo "npm not found: install Node.js (apt-get install -y npm), or skip the browser tests with PYTEST_ARGS='-m \"not browser\"'"; exit 1; }
-	npm install --silent --no-audit --no-fund --no-package-lock --save-exact --prefix $(VENV)/axe axe-core@$(AXE_VERSION)
+# Before `setup`, so that a machine lacking something stops at once: system packages, then axe-core (injected
+# by the browser tests to check accessibility: pinned, from the npm registry, kept in .venv/axe), all skipped
+# when PYTEST_ARGS deselect the browser tests.
+test-setup:
+	@$(SETUP_SYSTEM) --browser $(PYTEST_ARGS)
 
 serve: setup
 	$(BIN)/mkdocs serve --livereload --dev-addr 127.0.0.1:8000
@@ -46,7 +54,7 @@ build: setup
 	$(BIN)/mkdocs build --strict --site-dir site.partial
 	rm -rf site && mv site.partial site
 
-test: setup $(AXE_JS)
+test: test-setup setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 check: setup
