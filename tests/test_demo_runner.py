@@ -99,7 +99,7 @@ def test_failing_demo_exits_1_with_a_summary(demos_dir, tmp_path, capfd):
 def test_out_must_be_a_folder(demos_dir, tmp_path, capsys):
     file = tmp_path / "taken"
     file.write_text("")
-    assert main(["--demos-dir", str(demos_dir), "run", "line-plot", "--out", str(file)]) == 1
+    assert main(["--demos-dir", str(demos_dir), "run", "line-plot", "--out", str(file)]) == 2
     assert "exists and is not a folder" in capsys.readouterr().err
 
 

@@ -15,6 +15,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+from nutshell.terminal import json_text, printable, printable_copy, quiet_when_the_reader_leaves
+
 DEFAULT_SITE_URL = "http://127.0.0.1:8000/"
 DATA_ENV = "NUTSHELL_DATA"
 
@@ -42,22 +44,33 @@ def site_url(data_dir: Path) -> str:
     if config.is_file():
         match = re.search(r"^site_url:\s*(\S+)", config.read_text(encoding="utf-8"), re.M)
         if match:
-            return match.group(1).rstrip("/") + "/"
+            return printable(match.group(1)).rstrip("/") + "/"
     return DEFAULT_SITE_URL
 
 
-def _load(data_dir: Path):
+def _read_data(data_dir: Path):
+    """load_knowledge's (knowledge, problems), once data_dir is known to be a directory."""
     from nutshell.load import load_knowledge
 
     if not data_dir.is_dir():
+        if data_dir.exists():
+            raise UsageError(f"{data_dir} is not a directory (pass --data DIR or set {DATA_ENV})")
         raise UsageError(f"data directory not found: {data_dir} (pass --data DIR or set {DATA_ENV})")
-    knowledge, problems = load_knowledge(data_dir)
+    try:
+        return load_knowledge(data_dir)
+    except OSError as error:  # say, a folder named glossary.yaml: one more problem, not a traceback
+        return None, [f"{error.filename or data_dir}: cannot read: {error.strerror or error}"]
+
+
+def _load(data_dir: Path):
+    knowledge, problems = _read_data(data_dir)
     if problems:
         for problem in problems:
-            print(problem, file=sys.stderr)
+            print(printable(str(problem)), file=sys.stderr)
         print(f"{len(problems)} problem(s) in the data; fix them first (see `nutshell check`)", file=sys.stderr)
         return None
-    return knowledge
+    # All that define and timeline print, JSON included, comes from here: cleaned once, before wrapping.
+    return printable_copy(knowledge)
 
 
 # ── Plain text from Markdown ──────────────────────────────────────────────────
@@ -100,14 +113,14 @@ def cmd_define(args) -> int:
             message += "; did you mean: " + ", ".join(f"'{n}'" for n in names) + "?"
         else:
             message += " (try `nutshell define --list`)"
-        print(message, file=sys.stderr)
+        print(printable(message), file=sys.stderr)
         return 1
     term = knowledge.term_by_id[match.term_id]
     url = site_url(args.data) + render.site_path(render.GLOSSARY_PAGE) + f"#{term.id}"
     if args.json:
         entry = next(t for t in json.loads(render.glossary_json(knowledge))["terms"] if t["id"] == term.id)
         entry["page"] = url
-        print(json.dumps(entry, indent=1, ensure_ascii=False))
+        print(json_text(entry))
         return 0
     width = min(100, shutil.get_terminal_size((88, 20)).columns)
     out = [f"{term.term}  [{term.category}]"]
@@ -165,7 +178,7 @@ def cmd_timeline(args) -> int:
     ]
     if args.json:
         exported = {m["id"]: m for m in json.loads(render.milestones_json(knowledge))["milestones"]}
-        print(json.dumps([exported[m.id] for m in chosen], indent=1, ensure_ascii=False))
+        print(json_text([exported[m.id] for m in chosen]))
         return 0
     width = min(100, shutil.get_terminal_size((88, 20)).columns)
     for milestone in chosen:
@@ -178,14 +191,10 @@ def cmd_timeline(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from nutshell.load import load_knowledge
-
-    if not args.data.is_dir():
-        raise UsageError(f"data directory not found: {args.data}")
-    knowledge, problems = load_knowledge(args.data)
+    knowledge, problems = _read_data(args.data)
     if problems:
         for problem in problems:
-            print(problem, file=sys.stderr)
+            print(printable(str(problem)), file=sys.stderr)
         print(f"{len(problems)} problem(s)", file=sys.stderr)
         return 1
     print(
@@ -248,6 +257,7 @@ def _version() -> str:
 FORWARDED = {"demo": "nutshell.demo_runner", "alexnet": "nutshell.alexnet.cli"}
 
 
+@quiet_when_the_reader_leaves  # for `nutshell demo` and `nutshell alexnet` too: they are called from here
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv and argv[0] in FORWARDED:  # their own parsers handle everything after the name, --help included
@@ -262,11 +272,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("define: give a TERM (or --list)")
     try:
         return args.func(args)
-    except UsageError as err:
-        print(f"nutshell: {err}", file=sys.stderr)
+    except UsageError as err:  # it may quote the data (an unknown era, the known ones) or what was typed
+        print(printable(f"nutshell: {err}"), file=sys.stderr)
         return 2
-    except BrokenPipeError:  # `nutshell timeline | head`
-        return 0
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from nutshell.demo_build import Demo, DemoError, discover_demos, package_root
 from nutshell.figures import FIGURE_DIR_ENV
+from nutshell.terminal import folder_problem, printable, quiet_when_the_reader_leaves
 
 PROG = "nutshell demo"
 
@@ -43,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run one demo on the CPU and save its figures")
     run.add_argument("name", help="demo id, as shown by 'nutshell demo list' (e.g. xor)")
     run.add_argument(
-        "--out", type=Path, default=None, metavar="DIR",
+        "--out", default=None, metavar="DIR",  # a string, not a Path: Path("") would quietly mean "here"
         help="folder for the PNG figures (default: demo-out/NAME)",
     )
     return parser
@@ -71,7 +73,7 @@ def list_demos(demos: list[Demo]) -> int:
         return 0
     width = max(len(demo.id) for demo in demos)
     for demo in demos:
-        print(f"{demo.id:<{width}}  {demo.title} — {demo.description}")
+        print(printable(f"{demo.id:<{width}}  {demo.title} — {demo.description}"))
     print(f"\nrun one with: {PROG} run ID   (prints its numbers, saves its figures as PNGs)")
     return 0
 
@@ -88,15 +90,19 @@ def find_demo(demos: list[Demo], name: str) -> Demo:
     raise DemoError(f"no demo named '{name}'{hint}; known demos: {', '.join(ids) or 'none'}")
 
 
-def run_demo(demos: list[Demo], name: str, out: Path | None) -> int:
+def run_demo(demos: list[Demo], name: str, out: str | Path | None) -> int:
     try:
         demo = find_demo(demos, name)
     except DemoError as error:
         return _fail(str(error))
-    out = (out or Path("demo-out") / demo.id).resolve()
-    if out.exists() and not out.is_dir():
-        return _fail(f"--out {out}: exists and is not a folder")
-    out.mkdir(parents=True, exist_ok=True)
+    if out is not None and (problem := folder_problem(out)):  # before the demo runs, not after its work
+        print(printable(f"{PROG}: --out {shlex.quote(str(out))}: {problem}"), file=sys.stderr)
+        return 2
+    out = (Path("demo-out") / demo.id if out is None else Path(out)).resolve()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # the default demo-out/ in a folder we may not write to
+        return _fail(f"cannot create {out}: {error.strerror or error} (pass --out DIR)")
     before = {p: p.stat().st_mtime_ns for p in out.glob("*.png")}
 
     env = dict(os.environ)
@@ -107,11 +113,10 @@ def run_demo(demos: list[Demo], name: str, out: Path | None) -> int:
         "PYTHONUNBUFFERED": "1",  # print lines as they come
     })
     project_root = demo.path.resolve().parent.parent
-    print(f"running {demo.id}: {demo.title}\n", flush=True)
+    print(printable(f"running {demo.id}: {demo.title}\n"), flush=True)
     started = time.perf_counter()
     try:
-        command = [sys.executable, str(demo.path.resolve())]
-        status = subprocess.run(command, cwd=project_root, env=env).returncode
+        status = _run_passing_stdout_on([sys.executable, str(demo.path.resolve())], cwd=project_root, env=env)
     except KeyboardInterrupt:
         return _fail(f"demo '{demo.id}' interrupted")
     seconds = time.perf_counter() - started
@@ -125,6 +130,24 @@ def run_demo(demos: list[Demo], name: str, out: Path | None) -> int:
     return 0
 
 
+def _run_passing_stdout_on(command: list[str], **popen_args) -> int:
+    """Run ``command``, passing its stdout on through ours as it comes; returns its exit status.
+
+    The demo does not inherit our stdout because a reader that leaves early (``nutshell demo run xor |
+    head``) would then kill it with a BrokenPipeError traceback of its own. Here the closed pipe raises
+    in this process, where the front end ends quietly. Its stderr is inherited: errors show as they are.
+    """
+    with subprocess.Popen(command, stdout=subprocess.PIPE, **popen_args) as demo:
+        try:
+            while chunk := os.read(demo.stdout.fileno(), 1 << 16):
+                sys.stdout.buffer.write(chunk)
+                sys.stdout.flush()
+        except BaseException:  # the reader left, or Ctrl-C: nothing the demo prints can be shown now
+            demo.kill()
+            raise
+    return demo.returncode
+
+
 def _shown(path: Path) -> str:
     try:
         return str(path.relative_to(Path.cwd()))
@@ -133,9 +156,9 @@ def _shown(path: Path) -> str:
 
 
 def _fail(message: str) -> int:
-    print(f"{PROG}: {message}", file=sys.stderr)
+    print(printable(f"{PROG}: {message}"), file=sys.stderr)  # messages quote demo titles and what was typed
     return 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(quiet_when_the_reader_leaves(main)())

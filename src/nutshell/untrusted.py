@@ -27,6 +27,8 @@ from html.parser import HTMLParser
 from urllib.parse import quote
 
 from nutshell.markdown_math import DISPLAY_MATH, INLINE_MATH
+from nutshell.terminal import CONTROL_CHARACTER
+from nutshell.terminal import printable as strip_controls  # whole escape sequences, then what is refused
 
 ALLOWED_SCHEMES = ("http", "https", "mailto")
 
@@ -45,8 +47,6 @@ class UntrustedContentError(ValueError):
 
 # ── Characters no field may hold ─────────────────────────────────────────────
 
-# C0 controls except tab and newline, DEL, C1 controls; bidirectional embeddings, overrides and isolates.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def _describe(char: str) -> str:
@@ -54,7 +54,7 @@ def _describe(char: str) -> str:
 
 
 def control_findings(text: str) -> list[Finding]:
-    found = _CONTROL.search(text)
+    found = CONTROL_CHARACTER.search(text)
     if not found:
         return []
     char = found.group(0)
@@ -62,10 +62,6 @@ def control_findings(text: str) -> list[Finding]:
     return [Finding(found.start(), f"contains {what} ({_describe(char)}); delete it (it is invisible in most editors)")]
 
 
-def strip_controls(text: str) -> str:
-    """For output paths (the terminal): drop what `control_findings` refuses, and escape sequences with it."""
-    text = re.sub(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-_])", "", text)
-    return _CONTROL.sub("", text)
 
 
 # ── Markdown fields ─────────────────────────────────────────────────────────

@@ -8,11 +8,13 @@ line on stderr and exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import shlex
 import sys
 
 from nutshell.alexnet import BENCH_VARIANTS, BenchConfig, ConfigError, TrainConfig
+from nutshell.terminal import folder_problem, printable, quiet_when_the_reader_leaves
 
 DEFAULT_PROG = "nutshell alexnet"
 
@@ -40,6 +42,53 @@ def _non_negative_int(text: str) -> int:
     value = int(text) if text.lstrip("-").isdigit() else None
     if value is None or value < 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be a whole number ≥ 0")
+    return value
+
+
+def _thread_count(text: str) -> int:
+    value = _positive_int(text)
+    cpus = os.cpu_count() or 1
+    if value > cpus:  # more only slows PyTorch down; far more (say 100000) crashes OpenBLAS
+        raise argparse.ArgumentTypeError(f"{text} is more than the {cpus} CPUs this machine has")
+    return value
+
+
+# float() accepts 'nan' and 'inf'; a run with either trains to nothing, or never stops, without complaint.
+def _finite(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return value
+
+
+def _positive(text: str) -> float:
+    value = _finite(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text} must be more than 0")
+    return value
+
+
+def _non_negative(text: str) -> float:
+    value = _finite(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} must be 0 or more")
+    return value
+
+
+def _fraction(text: str) -> float:
+    value = _finite(text)
+    if not 0 < value < 1:  # a factor of 1 or more would never lower the rate (PyTorch refuses it)
+        raise argparse.ArgumentTypeError(f"{text} must be between 0 and 1, both excluded")
+    return value
+
+
+def _seed(text: str) -> int:
+    value = int(text) if text.lstrip("-").isdigit() else None
+    if value is None or not 0 <= value < 2**32:  # what NumPy's seeding takes
+        raise argparse.ArgumentTypeError(f"{text!r} must be a whole number from 0 to {2**32 - 1}")
     return value
 
 
@@ -94,7 +143,7 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
     )
     data.add_argument(
         "--pca-noise",
-        type=float,
+        type=_non_negative,
         default=None,
         metavar="STD",
         help="std of the paper's PCA colour noise (default: 0.1 for colour, 0 for grey)",
@@ -107,14 +156,14 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
         default=d.batch_size,
         help=f"global batch, split across processes (default: {d.batch_size})",
     )
-    recipe.add_argument("--lr", type=float, default=d.lr, help=f"(default: {d.lr})")
-    recipe.add_argument("--momentum", type=float, default=d.momentum, help=f"(default: {d.momentum})")
+    recipe.add_argument("--lr", type=_positive, default=d.lr, help=f"(default: {d.lr})")
+    recipe.add_argument("--momentum", type=_non_negative, default=d.momentum, help=f"(default: {d.momentum})")
     recipe.add_argument(
-        "--weight-decay", type=float, default=d.weight_decay, help=f"(default: {d.weight_decay})"
+        "--weight-decay", type=_non_negative, default=d.weight_decay, help=f"(default: {d.weight_decay})"
     )
     recipe.add_argument(
         "--lr-factor",
-        type=float,
+        type=_fraction,
         default=d.lr_factor,
         help=f"lr multiplier when validation error stops improving (default: {d.lr_factor})",
     )
@@ -124,7 +173,7 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
         default=d.patience,
         help=f"epochs without improvement before the lr drops (default: {d.patience})",
     )
-    recipe.add_argument("--seed", type=int, default=d.seed, help=f"(default: {d.seed})")
+    recipe.add_argument("--seed", type=_seed, default=d.seed, help=f"(default: {d.seed})")
     machine = p.add_argument_group("machine")
     machine.add_argument(
         "--device",
@@ -147,7 +196,7 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
     machine.add_argument("--compile", action="store_true", help="torch.compile the model")
     machine.add_argument(
         "--threads",
-        type=_positive_int,
+        type=_thread_count,
         default=None,
         metavar="N",
         help="CPU threads for PyTorch (default: PyTorch's choice)",
@@ -175,7 +224,7 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
     limits = p.add_argument_group("limits and output")
     limits.add_argument(
         "--time-budget",
-        type=float,
+        type=_positive,
         default=None,
         metavar="SECONDS",
         help="stop at the end of the epoch that passes this many seconds",
@@ -282,12 +331,15 @@ def main(argv: list[str] | None = None, prog: str | None = None, direct: bool = 
             args = parser.parse_args(argv)
             shown = argv
     except UsageError as exc:
-        print(exc, file=sys.stderr)
+        print(printable(str(exc)), file=sys.stderr)
         return 2
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
     command = _command_text(prog, shown)
     label = prog if direct else f"{prog} {args.command}"
+    # Runs take minutes: `… | tee run.log` should show each line when it is printed, not at the end.
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(line_buffering=True)
     try:
         if args.command == "train":
             return _train(args, command)
@@ -296,13 +348,23 @@ def main(argv: list[str] | None = None, prog: str | None = None, direct: bool = 
         print(f"{label}: interrupted", file=sys.stderr)
         return 130
     except ConfigError as exc:  # DataError too
-        print(f"{label}: error: {exc}", file=sys.stderr)
+        print(printable(f"{label}: error: {exc}"), file=sys.stderr)
         return 2
+
+
+def _check_output_folders(folders: dict[str, str | None]) -> None:
+    """Refuse, before torch is even imported, a folder that a run would fail to write into at its end."""
+    for option, folder in folders.items():
+        if folder is not None and (problem := folder_problem(folder)):
+            raise ConfigError(f"{option} {shlex.quote(folder)}: {problem}")
 
 
 def _train(args, command: str) -> int:
     fields = {k: v for k, v in vars(args).items() if k != "command"}
     cfg = TrainConfig(**fields)
+    # --out holds the checkpoint, and the record unless --record-dir says elsewhere.
+    out_is_written = cfg.checkpoint or cfg.record_dir is None
+    _check_output_folders({"--out": cfg.out if out_is_written else None, "--record-dir": cfg.record_dir})
     from nutshell.alexnet.train import train
 
     result = train(cfg, command=command)
@@ -322,6 +384,7 @@ def _bench(args, command: str) -> int:
         )
     fields = {k: v for k, v in vars(args).items() if k not in ("command", "variants")}
     cfg = BenchConfig(variants=names, **fields)
+    _check_output_folders({"--record-dir": cfg.record_dir})
     from nutshell.alexnet.bench import run_bench
 
     run_bench(cfg, command=command)
@@ -329,4 +392,4 @@ def _bench(args, command: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(prog="python -m nutshell.alexnet.cli"))
+    sys.exit(quiet_when_the_reader_leaves(main)(prog="python -m nutshell.alexnet.cli"))

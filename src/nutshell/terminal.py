@@ -1,0 +1,133 @@
+"""Where the three front ends (``nutshell``, ``nutshell demo``, ``nutshell alexnet``) print and write.
+
+- :func:`printable`, :func:`printable_copy`, :func:`json_text`: text from data/ and demos/ reaches the
+  reader's terminal without the control characters a terminal obeys, so a hostile entry cannot retitle,
+  clear or reprogram it.
+- :func:`quiet_when_the_reader_leaves`: ``nutshell … | head`` ends silently with status 0, like
+  ``git log | head``.
+- :func:`folder_problem`: why a folder named on the command line cannot be written into, found before
+  any work is done.
+
+Standard library only: ``nutshell define`` imports this module and must start at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+# ── Text a terminal would obey ────────────────────────────────────────────────
+
+# A terminal acts on whole escape sequences, so each is removed in one piece: removing only the ESC would
+# leave "]0;title" or "[2J" on the screen. The 8-bit C1 forms (\x9b for ESC [, \x9d for ESC ] …) start
+# them too.
+_ESCAPE_SEQUENCE = re.compile(
+    r"""
+      (?:\x1b\[|\x9b) [\x30-\x3f]* [\x20-\x2f]* [\x40-\x7e]?  # CSI: cursor moves, colours, clear screen
+    | (?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])                 # OSC, DCS, SOS, PM, APC (window titles,
+      [^\x07\x1b\x9c]* (?:\x07|\x1b\\|\x9c)?                  # links …) up to their terminator
+    | \x1b [\x20-\x2f]* [\x30-\x7e]?                          # the rest: ESC c (reset), ESC 7, ESC ( 0 …
+    """,
+    re.VERBOSE,
+)
+# C0 controls but newline and tab (carriage return and backspace can overwrite what is shown), DEL, C1, and
+# the bidirectional embeddings, overrides and isolates (they make text read otherwise than it is stored).
+# nutshell.untrusted refuses the same characters in data/.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` without escape sequences, bidirectional controls or control characters but newline and tab."""
+    return CONTROL_CHARACTER.sub("", _ESCAPE_SEQUENCE.sub("", text))
+
+
+def printable_copy(value):
+    """``value`` with :func:`printable` applied to every string in it, through dataclasses and containers.
+
+    The command line cleans what it loaded before formatting it, so that wrapping counts only what is shown.
+    """
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(printable_copy(item) for item in value)
+    if isinstance(value, dict):
+        return {printable_copy(key): printable_copy(item) for key, item in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = [field.name for field in dataclasses.fields(value) if field.init]  # the rest are derived
+        return dataclasses.replace(value, **{name: printable_copy(getattr(value, name)) for name in fields})
+    return value
+
+
+def json_text(value) -> str:
+    """``value`` as indented JSON that is safe to print: every control character is written as ``\\uXXXX``.
+
+    json.dumps already escapes U+0000–U+001F; with ensure_ascii=False (to keep "Méthode" readable) it lets
+    DEL and the C1 controls through. They can only occur inside strings, where the escape means the same.
+    """
+    text = json.dumps(value, indent=1, ensure_ascii=False)
+    return re.sub(r"[\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+# ── A reader that leaves early ────────────────────────────────────────────────
+
+
+def quiet_when_the_reader_leaves(main):
+    """Wrap a command's ``main`` so that a closed pipe on stdout ends it with status 0 and nothing on stderr.
+
+    When ``head`` has read enough it closes the pipe, and the next write raises BrokenPipeError: from a print
+    in the middle of the command, or from the final flush of a buffered stdout as Python exits. Both are
+    caught here: stdout is flushed while the handler is still listening, and afterwards it points at
+    os.devnull, so the interpreter's own flush at exit has nowhere left to fail.
+    """
+
+    @functools.wraps(main)
+    def run(*args, **kwargs):
+        try:
+            try:
+                return main(*args, **kwargs)
+            finally:
+                if sys.stdout is not None:
+                    sys.stdout.flush()
+        except BrokenPipeError:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+            return 0
+
+    return run
+
+
+# ── Folders named on the command line ─────────────────────────────────────────
+
+
+def folder_problem(folder: str | Path) -> str | None:
+    """Why ``folder`` cannot be created or written into, as "what is wrong (how to fix it)"; None if it can.
+
+    Nothing is created: the check finds the nearest part of the path that exists and writes a temporary
+    file there, which also catches what permission bits do not show (a read-only file system, /proc, root).
+    """
+    if str(folder) == "":
+        return "no folder named (give a folder name, such as '.')"
+    wanted = Path(os.path.abspath(folder))
+    try:
+        nearest = wanted
+        while not nearest.exists():
+            if os.path.islink(nearest):
+                return f"{nearest} is a link to nothing (remove the link or choose another folder)"
+            nearest = nearest.parent
+        if not nearest.is_dir():
+            if nearest == wanted:
+                return "exists and is not a folder (remove the file or choose another folder)"
+            return f"cannot be created: {nearest} is a file, not a folder (choose another folder)"
+        with tempfile.TemporaryFile(dir=nearest):
+            pass
+    except OSError as error:
+        where = "" if nearest == wanted else f" in {nearest}"
+        return f"cannot write{where}: {error.strerror or error} (choose a folder you can write to)"
+    return None
