@@ -58,6 +58,8 @@ HOSTILE_MARKDOWN = {
     "C1 control": "a\x9bb",
     "right-to-left override": "abc\u202edcba",
     "bidi isolate": "x\u2066y\u2069",
+    "zero-width space": "back\u200bprop",
+    "zero-width no-break space": "a\ufeffb",
 }
 
 

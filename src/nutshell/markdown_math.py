@@ -17,8 +17,10 @@ from markdown.inlinepatterns import InlineProcessor
 log = logging.getLogger("mkdocs.plugins.nutshell")
 
 # $$…$$ may span lines inside one paragraph; $…$ must hug its content ("costs $5 and $6" is not math).
-DISPLAY_MATH = r"(?<!\\)\$\$(.+?)\$\$"
-INLINE_MATH = r"(?<![\\$\w])\$(?=[^\s$])(.+?)(?<=[^\s\\$])\$(?![\w$])"
+# The content never runs past an unescaped '$': a lazy '.+?' did, and took quadratic time on "$a $a $a …"
+# (48 KB of it: 12 s), which untrusted data could exploit. Same matches on every formula in data/.
+DISPLAY_MATH = r"(?<!\\)\$\$((?:[^$\\]|\\.)+?)\$\$"
+INLINE_MATH = r"(?<![\\$\w])\$(?=[^\s$])((?:[^$\\]|\\.)+?)(?<=[^\s\\$])\$(?![\w$])"
 
 
 def latex_to_mathml(tex: str, display: bool) -> str:

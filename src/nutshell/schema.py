@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-DATE_PATTERN = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
-DOI_PATTERN = re.compile(r"^10\.\d{4,9}/\S+$")
-URL_PATTERN = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
+# [0-9], not \d (which also matches the digits of other scripts), and \Z, not $ (which also matches
+# before a final newline).
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+DATE_PATTERN = re.compile(r"^([0-9]{4})-([0-9]{2})(?:-([0-9]{2}))?\Z")
+DOI_PATTERN = re.compile(r"^10\.[0-9]{4,9}/\S+\Z")
+URL_PATTERN = re.compile(r"^https?://[^\s/$.?#][^\s]*\Z")
 
 SHORT_MAX = 160
 CATEGORIES = (

@@ -37,9 +37,10 @@ _ESCAPE_SEQUENCE = re.compile(
     re.VERBOSE,
 )
 # C0 controls but newline and tab (carriage return and backspace can overwrite what is shown), DEL, C1, and
-# the bidirectional embeddings, overrides and isolates (they make text read otherwise than it is stored).
-# nutshell.untrusted refuses the same characters in data/.
-CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# the bidirectional embeddings, overrides and isolates (they make text read otherwise than it is stored), and
+# invisible zero-width spaces and joiners that would make "back\u200bprop" a different word from "backprop"
+# (U+200C and U+200D stay: Persian and emoji need them). nutshell.untrusted refuses the same characters in data/.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
 
 
 def printable(text: str) -> str:

@@ -58,7 +58,12 @@ def control_findings(text: str) -> list[Finding]:
     if not found:
         return []
     char = found.group(0)
-    what = "a bidirectional-text control" if char >= "\u202a" else "a control character"
+    if "\u202a" <= char <= "\u202e" or "\u2066" <= char <= "\u2069":
+        what = "a bidirectional-text control"
+    elif char in "\u200b\u2060\ufeff":
+        what = "an invisible zero-width character"
+    else:
+        what = "a control character"
     return [Finding(found.start(), f"contains {what} ({_describe(char)}); delete it (it is invisible in most editors)")]
 
 
@@ -105,7 +110,9 @@ def _link_finding(offset: int, destination: str) -> Finding | None:
 def markdown_findings(text: str) -> list[Finding]:
     """Every breach of the Markdown-field policy in ``text``, in order of position."""
     findings = control_findings(text)
-    without_code = _mask(text, _CODE_SPAN)  # inside `code` every character is shown as itself
+    # inside `code` every character is shown as itself (the checks below are skipped when they cannot match:
+    # the loader runs this on every Markdown field on every `nutshell define`)
+    without_code = _mask(text, _CODE_SPAN) if "`" in text else text
     for match in _RAW_HTML.finditer(without_code):
         findings.append(Finding(
             match.start(),
@@ -125,7 +132,7 @@ def markdown_findings(text: str) -> list[Finding]:
             "link titles are not allowed (the theme shows them as HTML tooltips); put the words in the link text",
         ))
     # Outside math and code, braces would be read as an attribute list ({#id onclick=…}) by attr_list.
-    for match in _BRACE.finditer(_mask(without_code, _MATH)):
+    for match in _BRACE.finditer(_mask(without_code, _MATH) if "{" in text or "}" in text else ""):
         findings.append(Finding(
             match.start(),
             "curly braces outside $…$ math or `code` are read as an attribute list; move them into math or code, "
