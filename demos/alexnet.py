@@ -27,15 +27,16 @@ import torch
 from nutshell import figures
 from nutshell.alexnet import DEMO_CONFIG, DEMO_MIN_ACCURACY, BenchConfig
 from nutshell.alexnet.bench import arithmetic_2012, count_flops, rate_2012, run_bench
-from nutshell.alexnet.data import digits_splits
+from nutshell.alexnet.config import resolve
+from nutshell.alexnet.data import digits_splits, make_transform
+from nutshell.alexnet.evaluation import predict
 from nutshell.alexnet.records import load_records, records_table, runs_dir
-from nutshell.alexnet.train import make_transform, predict, recipe_deviations, resolve, train
+from nutshell.alexnet.report import deviations, format_table, recipe_deviations
+from nutshell.alexnet.train import train
 from nutshell.nets.alexnet import (
     PAPER_CONVS,
     ResponseNorm,
     count_parameters,
-    deviations,
-    format_table,
     layer_table,
     meta_model,
     paper_config,

@@ -5,13 +5,12 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
+from nutshell.alexnet.report import deviations, format_table
 from nutshell.nets.alexnet import (
     PAPER_CONVS,
     ResponseNorm,
     count_parameters,
-    deviations,
     feature_map_sizes,
-    format_table,
     layer_table,
     meta_model,
     paper_config,

@@ -15,9 +15,11 @@ import torch
 
 from nutshell.alexnet import DEMO_CONFIG, ConfigError, TrainConfig
 from nutshell.alexnet import train as train_module
+from nutshell.alexnet.checkpoint import CHECKPOINT_NAME, save_atomic
 from nutshell.alexnet.cli import main as cli_main
 from nutshell.alexnet.records import REQUIRED_FIELDS, load_records
-from nutshell.alexnet.train import CHECKPOINT_NAME, recipe_deviations, save_atomic, train
+from nutshell.alexnet.report import recipe_deviations
+from nutshell.alexnet.train import train
 from nutshell.nets.alexnet import scaled_alexnet
 
 ROOT = Path(__file__).resolve().parents[1]

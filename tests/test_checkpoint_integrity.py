@@ -13,14 +13,14 @@ import pytest
 import torch
 
 from nutshell.alexnet import ConfigError, TrainConfig
-from nutshell.alexnet.train import (
+from nutshell.alexnet.checkpoint import (
     CHECKPOINT_NAME,
     CHECKSUM_PREFIX,
     CHECKSUM_TRAILER_SIZE,
     load_checkpoint,
     save_atomic,
-    train,
 )
+from nutshell.alexnet.train import train
 from nutshell.nets.alexnet import AlexNet, scaled_config
 
 # The smallest run that writes a real checkpoint: one step of one epoch, one evaluation batch.

@@ -15,13 +15,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset, TensorDataset
 
-from nutshell.alexnet import ConfigError
+from nutshell.alexnet.config import ConfigError
+
+if TYPE_CHECKING:
+    from nutshell.alexnet.config import Settings, TrainConfig
+    from nutshell.nets.alexnet import AlexNetConfig
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".ppm", ".pgm", ".tif", ".tiff", ".webp"}
 
@@ -43,6 +48,27 @@ class Splits:
     std: torch.Tensor
     pca: tuple[torch.Tensor, torch.Tensor] | None  # (eigenvalues, eigenvectors as columns) of RGB
     source: str
+
+
+def load_splits(cfg: TrainConfig, settings: Settings) -> Splits:
+    """The data a run asked for: the embedded digits, or the image tree at ``cfg.data``."""
+    if cfg.data is None:
+        return digits_splits(seed=cfg.seed)
+    return image_folder_splits(cfg.data, settings.image_size)
+
+
+def make_transform(settings: Settings, splits: Splits, config: AlexNetConfig) -> BatchTransform:
+    """The augmentation a run's settings ask for, fitted to its data and to the network's input."""
+    return BatchTransform(
+        image_size=settings.image_size,
+        crop=settings.crop,
+        mean=splits.mean,
+        std=splits.std,
+        flip=settings.flip,
+        pca_noise=settings.pca_noise,
+        pca=splits.pca,
+        out_channels=config.in_channels,
+    )
 
 
 # -- embedded digits ---------------------------------------------------------------------------------------

@@ -4,9 +4,9 @@ Everything about a network lives in one frozen :class:`AlexNetConfig`; :class:`A
 layers from it. :func:`paper_config` is the published network, :func:`scaled_config` keeps its
 topology (five convolutions, two with response normalisation, three overlapping max-pools, three
 fully connected layers, ReLU, dropout, two towers) with fewer channels and smaller kernels, so it
-trains on 28×28 digits on a laptop CPU. :func:`deviations` lists, as data, every way a config
-differs from the paper, and :func:`layer_table` measures shapes, parameters and multiply-adds by
-running the model, so no number on the demo page is typed in by hand.
+trains on 28×28 digits on a laptop CPU. :func:`layer_table` measures shapes, parameters and
+multiply-adds by running the model. How a config differs from the paper, and the tables the demo
+page shows, are in :mod:`nutshell.alexnet.report`.
 
 Two details the paper leaves to the reader:
 
@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -130,98 +130,6 @@ def scaled_config(
         num_classes=num_classes,
         two_tower=two_tower,
         init=init,
-    )
-
-
-# -- what differs from the paper, as data ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Deviation:
-    """One way a run differs from the 2012 paper."""
-
-    aspect: str
-    paper: str
-    here: str
-    why: str
-
-
-def _conv_text(layer: ConvLayer) -> str:
-    return f"{layer.out_channels}@{layer.kernel}×{layer.kernel}/{layer.stride}, pad {layer.padding}"
-
-
-# Why a scaled network changes each field. Keys are AlexNetConfig field names.
-_WHY = {
-    "in_channels": "the digits are greyscale; colour images use 3 channels",
-    "input_size": "sklearn's digits are 8×8; upscaled to 32×32 and cropped to 28×28 (the paper: 256 → 224)",
-    "convs": "an 11×11 stride-4 filter would swallow a 28×28 image in three steps; a quarter of the "
-    "channels is plenty for ten classes and trains in seconds on a CPU",
-    "hidden": "4096-wide layers would hold 99% of the weights and memorise 1,300 training images",
-    "num_classes": "ten digits instead of 1000 ImageNet classes",
-    "init": "with N(0, 0.01) a small net at lr 0.01 stays stuck near chance for many epochs; He "
-    "initialisation starts it learning at once (pass init='paper' to see)",
-    "two_tower": "one tower: every layer sees all maps of the layer below",
-    "dropout": "changed dropout rate",
-    "lrn_size": "changed normalisation constants",
-    "lrn_k": "changed normalisation constants",
-    "lrn_alpha": "changed normalisation constants",
-    "lrn_beta": "changed normalisation constants",
-    "pool_kernel": "changed pooling",
-    "pool_stride": "changed pooling",
-}
-
-
-def _why(config: AlexNetConfig, name: str) -> str:
-    if name == "input_size" and config.input_size == 224:
-        return "the size the paper's text gives; conv1 is zero-padded by 2 so the maps are still 55×55"
-    if name == "input_size" and config.in_channels == 3:
-        return "the size of the crops fed to the network"
-    return _WHY.get(name, "changed")
-
-
-def _field_text(config: AlexNetConfig, name: str) -> str:
-    value = getattr(config, name)
-    if name == "convs":
-        return "; ".join(f"conv{i} {_conv_text(c)}" for i, c in enumerate(value, 1))
-    if name == "hidden":
-        return " → ".join(str(v) for v in value)
-    if name == "input_size":
-        return f"{value}×{value}"
-    if name == "init":
-        return {"paper": "N(0, 0.01); biases 1 in conv2/4/5, fc6/7", "kaiming": "He normal, biases 0"}[value]
-    if name == "two_tower":
-        return "two towers (grouped conv2, conv4, conv5)" if value else "one tower"
-    return str(value)
-
-
-def deviations(config: AlexNetConfig, paper: AlexNetConfig | None = None) -> list[Deviation]:
-    """Every field in which ``config`` differs from the paper's network, with the reason."""
-    paper = paper or paper_config()
-    found = []
-    for f in dataclasses.fields(AlexNetConfig):
-        if f.name == "name" or getattr(config, f.name) == getattr(paper, f.name):
-            continue
-        if f.name == "convs" and _same_convs_but_conv1_padding(config, paper):
-            continue
-        found.append(
-            Deviation(
-                aspect=f.name.replace("_", " "),
-                paper=_field_text(paper, f.name),
-                here=_field_text(config, f.name),
-                why=_why(config, f.name),
-            )
-        )
-    return found
-
-
-def _same_convs_but_conv1_padding(config: AlexNetConfig, paper: AlexNetConfig) -> bool:
-    # 224 input with conv1 padded by 2 is how we keep the paper's 55×55 maps: not a deviation in itself.
-    a, b = config.convs, paper.convs
-    return (
-        len(a) == len(b)
-        and a[1:] == b[1:]
-        and dataclasses.replace(a[0], padding=b[0].padding) == b[0]
-        and config.input_size == 224
     )
 
 
@@ -357,10 +265,6 @@ def init_weights(model: AlexNet, scheme: str) -> None:
             raise ValueError(f"unknown init {scheme!r} (use 'paper' or 'kaiming')")
 
 
-def paper_alexnet(num_classes: int = 1000, input_size: int = 227, two_tower: bool = True) -> AlexNet:
-    return AlexNet(paper_config(num_classes, input_size, two_tower))
-
-
 def scaled_alexnet(**kwargs) -> AlexNet:
     return AlexNet(scaled_config(**kwargs))
 
@@ -379,7 +283,6 @@ class LayerRow:
     shape: tuple[int, ...]  # output shape of one image
     params: int
     macs: int  # multiply-adds for one image (convolutions and fully connected layers only)
-    extra: dict = field(default_factory=dict)
 
 
 def _describe(name: str, module: nn.Module) -> str:
@@ -434,20 +337,6 @@ def layer_table(model: AlexNet) -> list[LayerRow]:
         for h in hooks:
             h.remove()
     return rows
-
-
-def format_table(rows: list[LayerRow], input_shape: tuple[int, ...] | None = None) -> str:
-    """The rows as a Markdown table with a total line."""
-    lines = ["| layer | what | output | parameters | multiply-adds |", "|---|---|---|--:|--:|"]
-    if input_shape:
-        lines.append(f"| input | image | {'×'.join(map(str, input_shape))} | | |")
-    for r in rows:
-        macs = f"{r.macs:,}" if r.macs else "—"
-        params = f"{r.params:,}" if r.params else "—"
-        lines.append(f"| {r.name} | {r.what} | {'×'.join(map(str, r.shape))} | {params} | {macs} |")
-    total_p, total_m = sum(r.params for r in rows), sum(r.macs for r in rows)
-    lines.append(f"| **total** | | | **{total_p:,}** | **{total_m:,}** |")
-    return "\n".join(lines)
 
 
 def meta_model(config: AlexNetConfig) -> AlexNet:

@@ -14,7 +14,6 @@ on two GTX 580 3 GB cards.
 from __future__ import annotations
 
 import math
-import sys
 import time
 
 import torch
@@ -22,7 +21,18 @@ import torch.nn.functional as F
 from torch.utils import flop_counter
 from torch.utils.flop_counter import FlopCounterMode
 
-from nutshell.alexnet import BENCH_VARIANTS, BenchConfig, ConfigError, records
+from nutshell.alexnet import records
+from nutshell.alexnet.config import BENCH_VARIANTS, BenchConfig, ConfigError
+from nutshell.alexnet.machine import (
+    compile_model,
+    pick_device,
+    place_batch,
+    place_model,
+    prepare,
+    synchronize,
+    use_channels_last,
+)
+from nutshell.alexnet.recipe import sgd, train_step
 from nutshell.nets.alexnet import AlexNet, AlexNetConfig, count_parameters, meta_model, paper_config
 
 PAPER_2012 = {
@@ -113,22 +123,17 @@ def count_flops(config: AlexNetConfig, batch: int = 2) -> dict:
     return {"forward": forward.get_total_flops() / batch, "train_step": step.get_total_flops() / batch}
 
 
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
 def matmul_tflops(device: torch.device, n: int = 8192, repeats: int = 20) -> float:
     """TFLOP/s of an n×n×n bf16 matrix product: what this device delivers on the easiest workload."""
     a = torch.randn(n, n, device=device, dtype=torch.bfloat16)
     b = torch.randn(n, n, device=device, dtype=torch.bfloat16)
     for _ in range(3):
         a @ b
-    _sync(device)
+    synchronize(device)
     t0 = time.perf_counter()
     for _ in range(repeats):
         a @ b
-    _sync(device)
+    synchronize(device)
     return 2 * n**3 * repeats / (time.perf_counter() - t0) / 1e12
 
 
@@ -154,32 +159,24 @@ def time_training(
     """Images/s of SGD training steps on one fixed synthetic batch, after ``warmup`` untimed steps."""
     gen = torch.Generator().manual_seed(seed)
     c, s = model.config.in_channels, model.config.input_size
-    x = torch.randn(batch, c, s, s, generator=gen).to(device)
+    x = place_batch(torch.randn(batch, c, s, s, generator=gen).to(device), channels_last)
     y = torch.randint(0, model.config.num_classes, (batch,), generator=gen).to(device)
-    if channels_last:
-        x = x.contiguous(memory_format=torch.channels_last)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
-    run = torch.compile(model) if compiled else model
+    optimizer = sgd(model.parameters())  # the paper's values
+    run = compile_model(model, compiled)
 
-    def step():
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
-            loss = F.cross_entropy(run(x).float(), y)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-
-    _sync(device)
+    synchronize(device)
     t0 = time.perf_counter()
-    step()  # the first step pays for cuDNN autotuning, allocation and, when compiled, compilation
-    _sync(device)
+    # the first step pays for cuDNN autotuning, allocation and, when compiled, compilation
+    train_step(run, optimizer, x, y, bf16)
+    synchronize(device)
     first = time.perf_counter() - t0
     for _ in range(max(warmup - 1, 0)):
-        step()
-    _sync(device)
+        train_step(run, optimizer, x, y, bf16)
+    synchronize(device)
     t0 = time.perf_counter()
     for _ in range(steps):
-        step()
-    _sync(device)
+        train_step(run, optimizer, x, y, bf16)
+    synchronize(device)
     seconds = time.perf_counter() - t0
     return {"images_per_s": batch * steps / seconds, "timed_s": seconds, "first_step_s": first}
 
@@ -188,17 +185,15 @@ def run_bench(cfg: BenchConfig, command: str | None = None, say=print) -> list[d
     """Benchmark every variant in ``cfg``; returns (and, with ``record_dir``, writes) one record each."""
     for name in cfg.variants:
         parse_variant(name)
-    if cfg.device == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("--device cuda: no CUDA device is visible (use --device cpu)")
-    device = torch.device("cuda" if cfg.device in ("auto", "cuda") and torch.cuda.is_available() else "cpu")
+    device = pick_device(cfg.device)
     cuda = device.type == "cuda"
     batch = cfg.batch_size or (128 if cuda else 4)
     warmup = cfg.warmup if cfg.warmup is not None else (10 if cuda else 1)
     steps = cfg.steps or (50 if cuda else 3)
-    channels_last = cfg.channels_last == "on" or (cfg.channels_last == "auto" and cuda)
-    if cuda:
-        torch.backends.cudnn.benchmark = True
+    channels_last = use_channels_last(cfg.channels_last, device)
+    prepare(device)
 
+    # What every variant shares: the network, its FLOPs, the device's practical peak, the 2012 rate.
     torch.manual_seed(cfg.seed)
     config = paper_config(1000, cfg.input_size, cfg.two_tower)
     flops = count_flops(config)
@@ -206,31 +201,17 @@ def run_bench(cfg: BenchConfig, command: str | None = None, say=print) -> list[d
     then = rate_2012()
     quiet = cfg.quiet
     if not quiet:
-        env = records.environment(device)
-        say(f"device: {env['device']}; torch {env['torch_version']}, CUDA {env['cuda_version']}")
-        say(
-            f"model: {config.name}, {config.input_size}×{config.input_size} input, "
-            f"{'two towers' if config.two_tower else 'one tower'}; "
-            f"batch {batch}, {warmup} warm-up + {steps} timed steps"
-        )
-        say(
-            f"FLOPs per image: {flops['forward'] / 1e9:.3f} G forward, "
-            f"{flops['train_step'] / 1e9:.3f} G per training step (FlopCounterMode)"
-        )
-        if peak:
-            say(f"bf16 matmul 8192³: {peak:.1f} TFLOP/s (the practical peak MFU is measured against)")
-        for line in arithmetic_2012():
+        for line in _setup_lines(device, config, flops, peak, batch, warmup, steps):
             say(line)
 
+    # Each variant on a freshly initialised model, with the same seed.
     results = []
     for name in cfg.variants:
         compiled, bf16 = parse_variant(name)
         if compiled:
             torch._dynamo.reset()
         torch.manual_seed(cfg.seed)
-        model = AlexNet(config).to(device)
-        if channels_last:
-            model = model.to(memory_format=torch.channels_last)
+        model = place_model(AlexNet(config), device, channels_last)
         started = time.perf_counter()
         timing = time_training(model, device, batch, warmup, steps, bf16, channels_last, compiled, cfg.seed)
         ips = timing["images_per_s"]
@@ -259,13 +240,7 @@ def run_bench(cfg: BenchConfig, command: str | None = None, say=print) -> list[d
             "paper_schedule_hours": then["images"] / ips / 3600,
         }
         if not quiet:
-            mfu = f", MFU {out['mfu']:.1%}" if out["mfu"] is not None else ""
-            say(
-                f"{name:>14}: {ips:,.1f} images/s, {achieved:.2f} TFLOP/s{mfu}; "
-                f"{out['ratio_to_2012']:,.2f}× the 2012 rate ({then['middle']:.0f} images/s); "
-                f"90 ImageNet epochs would take {out['paper_schedule_hours']:,.1f} h "
-                f"(first step {timing['first_step_s']:.1f} s)"
-            )
+            say(_variant_line(out))
         record = records.new_record("bench", cfg.as_dict(), device, command=command, **out)
         if cfg.record_dir:
             record["_path"] = str(records.write_record(record, cfg.record_dir))
@@ -278,12 +253,28 @@ def run_bench(cfg: BenchConfig, command: str | None = None, say=print) -> list[d
     return results
 
 
-def main(argv: list[str] | None = None) -> int:
-    from nutshell.alexnet.cli import main as cli_main
+def _setup_lines(device, config: AlexNetConfig, flops: dict, peak, batch, warmup, steps) -> list[str]:
+    """What the benchmark runs on and measures, and the 2012 rate it compares with."""
+    env = records.environment(device)
+    lines = [
+        f"device: {env['device']}; torch {env['torch_version']}, CUDA {env['cuda_version']}",
+        f"model: {config.name}, {config.input_size}×{config.input_size} input, "
+        f"{'two towers' if config.two_tower else 'one tower'}; "
+        f"batch {batch}, {warmup} warm-up + {steps} timed steps",
+        f"FLOPs per image: {flops['forward'] / 1e9:.3f} G forward, "
+        f"{flops['train_step'] / 1e9:.3f} G per training step (FlopCounterMode)",
+    ]
+    if peak:
+        lines.append(f"bf16 matmul 8192³: {peak:.1f} TFLOP/s (the practical peak MFU is measured against)")
+    return lines + arithmetic_2012()
 
-    argv = sys.argv[1:] if argv is None else argv
-    return cli_main(["bench", *argv], prog="python -m nutshell.alexnet.bench", direct=True)
 
-
-if __name__ == "__main__":
-    sys.exit(main())
+def _variant_line(out: dict) -> str:
+    mfu = f", MFU {out['mfu']:.1%}" if out["mfu"] is not None else ""
+    return (
+        f"{out['variant']:>14}: {out['images_per_s']:,.1f} images/s, "
+        f"{out['achieved_tflops']:.2f} TFLOP/s{mfu}; "
+        f"{out['ratio_to_2012']:,.2f}× the 2012 rate ({out['rate_2012_images_per_s']:.0f} images/s); "
+        f"90 ImageNet epochs would take {out['paper_schedule_hours']:,.1f} h "
+        f"(first step {out['first_step_s']:.1f} s)"
+    )
