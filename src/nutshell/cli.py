@@ -7,7 +7,6 @@ data code at start; `demo` and `alexnet` import numpy/torch only when they are u
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import shutil
@@ -118,7 +117,7 @@ def cmd_define(args) -> int:
     term = knowledge.term_by_id[match.term_id]
     url = site_url(args.data) + render.site_path(render.GLOSSARY_PAGE) + f"#{term.id}"
     if args.json:
-        entry = next(t for t in json.loads(render.glossary_json(knowledge))["terms"] if t["id"] == term.id)
+        entry = next(t for t in render.glossary_records(knowledge) if t["id"] == term.id)
         entry["page"] = url
         print(json_text(entry))
         return 0
@@ -177,7 +176,7 @@ def cmd_timeline(args) -> int:
         and (not args.tag or args.tag in m.tags)
     ]
     if args.json:
-        exported = {m["id"]: m for m in json.loads(render.milestones_json(knowledge))["milestones"]}
+        exported = {m["id"]: m for m in render.milestone_records(knowledge)}
         print(json_text([exported[m.id] for m in chosen]))
         return 0
     width = min(100, shutil.get_terminal_size((88, 20)).columns)

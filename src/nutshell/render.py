@@ -365,8 +365,9 @@ def _source_json(source: Source) -> dict:
     return data
 
 
-def glossary_json(knowledge: Knowledge) -> str:
-    terms = [
+def glossary_records(knowledge: Knowledge) -> list[dict]:
+    """One JSON-ready record per term: the shape of ``api/glossary.json`` and of ``nutshell define --json``."""
+    return [
         {
             "id": t.id,
             "term": t.term,
@@ -382,17 +383,25 @@ def glossary_json(knowledge: Knowledge) -> str:
         }
         for t in knowledge.terms
     ]
+
+
+def glossary_json(knowledge: Knowledge) -> str:
+    terms = glossary_records(knowledge)
     return json.dumps({"schema_version": JSON_SCHEMA_VERSION, "count": len(terms), "terms": terms}, indent=1,
                       ensure_ascii=False) + "\n"
 
 
-def milestones_json(knowledge: Knowledge) -> str:
-    eras = [
+def era_records(knowledge: Knowledge) -> list[dict]:
+    return [
         {"id": e.id, "title": e.title, "start": e.start, "end": e.end, "intro_markdown": e.intro,
          "url": site_path(TIMELINE_PAGE) + f"#{e.id}"}
         for e in knowledge.eras
     ]
-    milestones = [
+
+
+def milestone_records(knowledge: Knowledge) -> list[dict]:
+    """One JSON-ready record per milestone: the shape of ``api/milestones.json`` and of ``timeline --json``."""
+    return [
         {
             "id": m.id,
             "year": m.year,
@@ -411,6 +420,10 @@ def milestones_json(knowledge: Knowledge) -> str:
         }
         for m in knowledge.milestones
     ]
+
+
+def milestones_json(knowledge: Knowledge) -> str:
+    eras, milestones = era_records(knowledge), milestone_records(knowledge)
     return json.dumps(
         {"schema_version": JSON_SCHEMA_VERSION, "count": len(milestones), "eras": eras, "milestones": milestones},
         indent=1,
