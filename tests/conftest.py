@@ -39,6 +39,23 @@ def run_mkdocs_build(config: Path, site_dir: Path, cwd: Path = ROOT):
     )
 
 
+def _nav_without_missing_demos(items: list, demos_dir: Path) -> list:
+    """The nav, less the demo pages (and sections left empty) that a test project's demos/ does not have."""
+    kept = []
+    for item in items:
+        value = next(iter(item.values())) if isinstance(item, dict) else item
+        if isinstance(value, list):
+            value = _nav_without_missing_demos(value, demos_dir)
+            if value:
+                kept.append({next(iter(item)): value} if isinstance(item, dict) else value)
+        elif str(value).startswith("demos/") and str(value).endswith(".ipynb"):
+            if (demos_dir / (Path(value).stem + ".py")).is_file():
+                kept.append(item)
+        else:
+            kept.append(item)
+    return kept
+
+
 def write_site_config(folder: Path, *, data_dir: Path = ROOT / "data", demos_dir: Path = ROOT / "demos",
                       site_url: str | None = None, demo_cache: Path = ROOT / ".cache" / "demos") -> Path:
     """mkdocs.yml with every path made absolute, written into ``folder``; returns its path.
@@ -46,8 +63,13 @@ def write_site_config(folder: Path, *, data_dir: Path = ROOT / "data", demos_dir
     By default the demo cache stays the project's own (.cache/demos), so test builds reuse executed demos.
     """
     import yaml
+    from yaml_env_tag import construct_env_tag  # MkDocs' own `!ENV` (site_url, repo_url): resolved here
 
-    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    class ConfigLoader(yaml.SafeLoader):
+        pass
+
+    ConfigLoader.add_constructor("!ENV", construct_env_tag)
+    config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=ConfigLoader)  # noqa: S506
     config["docs_dir"] = str(ROOT / "docs")
     if site_url:
         config["site_url"] = site_url
@@ -56,6 +78,7 @@ def write_site_config(folder: Path, *, data_dir: Path = ROOT / "data", demos_dir
             plugin["nutshell"].update(data_dir=str(data_dir), demos_dir=str(demos_dir))
         if isinstance(plugin, dict) and "nutshell-demos" in plugin:
             plugin["nutshell-demos"].update(demos_dir=str(demos_dir), cache_dir=str(demo_cache))
+    config["nav"] = _nav_without_missing_demos(config["nav"], Path(demos_dir))
     path = folder / "mkdocs.yml"
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return path

@@ -8,7 +8,6 @@ import torch
 from PIL import Image
 
 from nutshell.alexnet import TrainConfig
-from nutshell.alexnet.cli import main as cli_main
 from nutshell.alexnet.data import (
     BatchTransform,
     DataError,
@@ -18,6 +17,7 @@ from nutshell.alexnet.data import (
     image_folder_splits,
 )
 from nutshell.alexnet.train import train
+from nutshell.cli import main
 
 
 def write_tree(root, splits=("train", "val"), classes=("circle", "square"), per_class=3):
@@ -159,10 +159,10 @@ def test_training_on_an_image_folder_with_a_worker(tree, tmp_path):
 
 
 def test_cli_reports_data_problems_in_one_line(tmp_path, capsys):
-    assert cli_main(["train", "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")]) == 2
+    assert main(["alexnet", "train", "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "no such directory" in err and "Traceback" not in err
     (tmp_path / "flat").mkdir()
-    assert cli_main(["train", "--data", str(tmp_path / "flat"), "--out", str(tmp_path / "o")]) == 2
+    assert main(["alexnet", "train", "--data", str(tmp_path / "flat"), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "missing train/ and val/" in err

@@ -16,14 +16,19 @@ import torch
 from nutshell.alexnet import DEMO_CONFIG, ConfigError, TrainConfig
 from nutshell.alexnet import train as train_module
 from nutshell.alexnet.checkpoint import CHECKPOINT_NAME, save_atomic
-from nutshell.alexnet.cli import main as cli_main
 from nutshell.alexnet.records import REQUIRED_FIELDS, load_records
 from nutshell.alexnet.report import recipe_deviations
 from nutshell.alexnet.train import train
+from nutshell.cli import main
 from nutshell.nets.alexnet import scaled_alexnet
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = {"batch_size": 32, "max_train_batches": 4, "max_eval_batches": 2, "quiet": True, "device": "cpu"}
+
+
+def cli_main(argv: list[str]) -> int:
+    """``nutshell alexnet ARGV``'s exit status."""
+    return main(["alexnet", *argv])
 
 
 def tiny(out, **changes) -> TrainConfig:
@@ -184,8 +189,9 @@ def test_cli_resume_without_checkpoint(tmp_path, capsys):
 
 def test_help_does_not_import_torch():
     code = (
-        "import sys; from nutshell.alexnet.cli import main; "
-        "rc = main(['train', '--help']); print('TORCH' if 'torch' in sys.modules else 'NO-TORCH', rc)"
+        "import sys; from nutshell.cli import main; "
+        "rc = main(['alexnet', 'train', '--help']); "
+        "print('TORCH' if 'torch' in sys.modules else 'NO-TORCH', rc)"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False

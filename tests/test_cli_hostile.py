@@ -170,7 +170,7 @@ def test_demo_run_refuses_an_unusable_out(regular_file, tmp_path):
     for folder, message in unusable_folders(regular_file).items():
         done = nutshell("demo", "run", "xor", "--out", folder, cwd=tmp_path)
         assert_refused_at_once(done, "--out", folder, message)
-        assert done.stderr.startswith("nutshell demo: --out ")
+        assert done.stderr.startswith("nutshell demo run: error: --out ")
     assert regular_file.read_text() == "not a folder\n"
 
 
@@ -241,7 +241,7 @@ def poisoned(knowledge):
                                       summary=dirty(m.summary), significance=dirty(m.significance),
                                       source=source(m.source))
                   for m in knowledge.milestones]
-    return Knowledge(eras=knowledge.eras, milestones=milestones, terms=terms, demo_ids=knowledge.demo_ids)
+    return Knowledge(eras=knowledge.eras, milestones=milestones, terms=terms, demos=knowledge.demos)
 
 
 # The loader refuses control characters, so hostile data cannot come from a file: this runs the real
@@ -299,7 +299,7 @@ def test_hostile_data_in_json_is_cleaned_too(argv, tmp_path):
     assert done.returncode == 0, done.stderr.decode()
     assert_terminal_safe(done.stdout)
     exported = json.loads(done.stdout)
-    names = [exported["term"]] if isinstance(exported, dict) else [m["title"] for m in exported]
+    names = [exported["term"]] if "term" in exported else [m["title"] for m in exported["milestones"]]
     assert names in (["Perceptron"], ["A logical neuron", "Backprop in Nature"])
 
 
@@ -318,7 +318,7 @@ def test_hostile_demo_titles_cannot_drive_the_terminal(tmp_path):
         f"# %% [markdown]\n# # Evil{hostile} demo\n#\n# Says hello.{hostile}\n\n# %%\nprint('hello')\n",
         encoding="utf-8")
     for argv, status in [(["list"], 0), (["run", "evil", "--out", str(tmp_path / "out")], 0),
-                         (["run", f"ev{HOSTILE}"], 1)]:
+                         (["run", f"ev{HOSTILE}"], 2)]:
         done = subprocess.run([str(NUTSHELL), "demo", "--demos-dir", str(demos), *argv], capture_output=True,
                               cwd=tmp_path, env=environment(), timeout=120, check=False)
         assert done.returncode == status, done.stderr.decode()
@@ -365,9 +365,10 @@ BAD_INPUT = [
     (["demo"], 2, "the following arguments are required: COMMAND"),
     (["demo", "frob"], 2, "invalid choice: 'frob'"),
     (["demo", "run"], 2, "the following arguments are required: name"),
-    (["demo", "run", "nope"], 1, "no demo named 'nope'"),
-    (["demo", "run", ""], 1, "no demo named ''"),
-    (["demo", "--demos-dir", "{a-file}", "list"], 1, "demo directory not found"),
+    (["demo", "run", "nope"], 2, "no demo named 'nope'"),
+    (["demo", "run", ""], 2, "no demo named ''"),
+    (["demo", "--demos-dir", "{a-file}", "list"], 2, "demo directory not found"),
+    (["demo", "--demos-dir", "{nowhere}", "list"], 2, "demo directory not found"),
     (["demo", "--demos-dir", "{demos-with-a-folder}", "list"], 1, "cannot read"),
     (["alexnet"], 2, "the following arguments are required"),
     (["alexnet", "frob"], 2, "invalid choice: 'frob'"),
@@ -404,3 +405,5 @@ def test_bad_input_gets_one_clear_line(argv, status, message, odd_places, tmp_pa
     last_line = done.stderr.strip().splitlines()[-1]
     assert message in last_line, done.stderr
     assert last_line.startswith("nutshell") or last_line.endswith("problem(s)"), done.stderr
+    if status == 2:  # what was typed: one line, `nutshell COMMAND: error: …`, and nothing else
+        assert done.stderr.count("\n") == 1 and ": error: " in last_line, done.stderr

@@ -6,7 +6,8 @@ import textwrap
 
 import pytest
 
-from nutshell.demo_runner import default_demos_dir, main
+from nutshell.cli import main as nutshell_main
+from nutshell.demo_runner import default_demos_dir
 
 PLOTTING_DEMO = """\
 # %% [markdown]
@@ -34,6 +35,11 @@ FAILING_DEMO = """\
 # %%
 raise RuntimeError("boom")
 """
+
+
+def main(argv: list[str]) -> int:
+    """``nutshell demo ARGV``'s exit status."""
+    return nutshell_main(["demo", *argv])
 
 
 @pytest.fixture
@@ -82,10 +88,11 @@ def test_run_the_xor_demo(tmp_path, capfd):
     assert {p.name for p in out_dir.glob("*.png")} == {"perceptron-training.png", "xor-decision-regions.png"}
 
 
-def test_unknown_demo_suggests_the_closest_and_exits_1(demos_dir, capsys):
-    assert main(["--demos-dir", str(demos_dir), "run", "line-plto"]) == 1
+def test_unknown_demo_suggests_the_closest_and_is_a_usage_error(demos_dir, capsys):
+    assert main(["--demos-dir", str(demos_dir), "run", "line-plto"]) == 2
     captured = capsys.readouterr()
-    assert "no demo named 'line-plto' (did you mean 'line-plot'?)" in captured.err
+    assert captured.err.startswith(
+        "nutshell demo run: error: no demo named 'line-plto' (did you mean 'line-plot'?); known demos: ")
     assert "Traceback" not in captured.err and captured.out == ""
 
 
@@ -104,10 +111,16 @@ def test_out_must_be_a_folder(demos_dir, tmp_path, capsys):
 
 
 def test_missing_demos_dir_and_usage_errors(tmp_path, capsys):
-    assert main(["--demos-dir", str(tmp_path / "nowhere"), "list"]) == 1
+    assert main(["--demos-dir", str(tmp_path / "nowhere"), "list"]) == 2  # a folder typed that is not there
     assert "demo directory not found" in capsys.readouterr().err
     assert main([]) == 2  # argparse: a command is required
     assert main(["frobnicate"]) == 2
+
+
+def test_unreadable_demos_are_problems_found(tmp_path, capsys):
+    (tmp_path / "Bad_Name.py").write_text("print(1)\n")
+    assert main(["--demos-dir", str(tmp_path), "list"]) == 1
+    assert capsys.readouterr().err.startswith("nutshell demo: ")
 
 
 def test_runs_as_a_module(demos_dir):

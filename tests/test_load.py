@@ -31,6 +31,9 @@ def test_fixture_data_loads_with_derived_backlinks():
     # see_also written on perceptron and gradient-descent only, shown on backpropagation as well
     assert [t.id for t in knowledge.related_terms("backpropagation")] == ["gradient-descent", "perceptron"]
     assert knowledge.demo_ids == ("toy",)
+    toy = knowledge.demo_by_id["toy"]  # read from demos/ beside data/, as the build reads it
+    assert (toy.title, toy.path.name) == ("A toy demo", "toy.py")
+    assert toy.description.startswith("Adds two numbers")
     assert knowledge.milestone_by_id["first-neuron"].source.link == "https://doi.org/10.1007/BF02478259"
 
 
@@ -147,6 +150,19 @@ def test_malformed_doi(data_copy):
     assert "is not a bare DOI" in only_problem(data_copy)
 
 
+def test_url_must_be_http(data_copy):
+    replace_in(data_copy / "milestones.yaml", "url: https://example.org/paper", "url: ftp://example.org/paper")
+    assert only_problem(data_copy).endswith(
+        "milestones.yaml:37:10: milestone 'backprop-nature': source: url 'ftp://example.org/paper' "
+        "is not an http(s) URL")
+
+
+def test_era_that_ends_before_it_starts(data_copy):
+    replace_in(data_copy / "eras.yaml", "  end: 1969", "  end: 1930")
+    found = problems_of(data_copy)
+    assert any(p.endswith("eras.yaml:4:8: era 'early' ends (1930) before it starts (1940)") for p in found), found
+
+
 def test_overlapping_eras(data_copy):
     replace_in(data_copy / "eras.yaml", "  start: 1970", "  start: 1960")
     found = problems_of(data_copy)
@@ -197,3 +213,42 @@ def test_load_or_raise_lists_every_problem(data_copy):
     with pytest.raises(DataError) as caught:
         load_knowledge_or_raise(data_copy)
     assert "unknown term 'nope'" in str(caught.value)
+
+
+# ── demos are part of the knowledge ─────────────────────────────────────────
+
+
+def test_helper_scripts_are_not_demos(data_copy):
+    (data_copy.parent / "demos" / "_plotting.py").write_text("import math\n", encoding="utf-8")
+    knowledge, problems = load_knowledge(data_copy)
+    assert problems == [] and knowledge.demo_ids == ("toy",)
+
+
+@pytest.mark.parametrize(("name", "text", "position", "message"), [
+    ("broken.py", "print('no prose')\n", "1:1",
+     "no '# %% [markdown]' cell; a demo starts with one holding its '# Title'"),
+    ("untitled.py", "# %% [markdown]\n# Just prose.\n", "1:1", "its first Markdown cell has no '# Title' heading"),
+    ("Bad_Name.py", "# %% [markdown]\n# # Title\n#\n# Prose.\n", "1:1",
+     "demo file names must be lowercase kebab-case, like 'xor-gate.py'"),
+])
+def test_a_malformed_demo_is_a_problem_at_its_file(data_copy, name, text, position, message):
+    (data_copy.parent / "demos" / name).write_text(text, encoding="utf-8")
+    found = only_problem(data_copy)
+    assert found == f"{data_copy.parent / 'demos' / name}:{position}: {message}"
+
+
+def test_a_reference_to_a_malformed_demo_is_not_also_unknown(data_copy):
+    (data_copy.parent / "demos" / "broken.py").write_text("print('no prose')\n", encoding="utf-8")
+    replace_in(data_copy / "milestones.yaml", "demos: [toy]", "demos: [toy, broken]")
+    assert "broken.py:1:1: no '# %% [markdown]' cell" in only_problem(data_copy)
+
+
+def test_without_a_demos_folder_there_are_no_demos(data_copy):
+    (data_copy.parent / "demos" / "toy.py").unlink()
+    (data_copy.parent / "demos").rmdir()
+    found = problems_of(data_copy)
+    assert len(found) == 2 and all("unknown demo (a file in demos/) 'toy' (there are none yet)" in p for p in found)
+    replace_in(data_copy / "milestones.yaml", "demos: [toy]", "demos: []")
+    replace_in(data_copy / "glossary.yaml", "demos: [toy]", "demos: []")
+    knowledge, problems = load_knowledge(data_copy)
+    assert problems == [] and knowledge.demos == ()

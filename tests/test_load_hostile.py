@@ -3,7 +3,7 @@
 The catalogue edits a copy of the fixture data and asserts that `load_knowledge` returns (does not raise)
 and reports the expected problem at the exact file and line (and column, where it is given). Cases that
 need more than a text edit (links, pipes, huge files, failing reads) follow it, then a few runs of
-`nutshell check` in a subprocess.
+`nutshell check` in a subprocess. (Over 400 lines by design: one catalogue of cases, one place to look.)
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from nutshell import load
+from nutshell.load import yaml_source
 from nutshell.load import MAX_FILE_BYTES, MAX_NODES, Problem, load_knowledge
 from tests.conftest import replace_in
 
@@ -350,6 +350,13 @@ def test_a_named_pipe_is_not_read(data_copy):
     assert_reported(data_copy, "eras.yaml", 1, 1, "is not a regular file")
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_named_pipe_among_the_demos_is_not_read(data_copy):
+    os.mkfifo(data_copy.parent / "demos" / "pipe.py")  # the loader reads each demo's title
+    problem = assert_reported(data_copy, "pipe.py", 1, 1, "is not a regular file (a directory, pipe or device)")
+    assert problem.path.endswith("demos/pipe.py")
+
+
 @pytest.mark.parametrize(("error", "fragment"), [
     (PermissionError(errno.EACCES, "Permission denied"), "cannot be read: permission denied"),
     (OSError(errno.EIO, "Input/output error"), "cannot be read (Input/output error)"),
@@ -373,21 +380,21 @@ def test_a_file_that_cannot_be_read(data_copy, monkeypatch, error, fragment):
 def _parser_must_not_run_on_large_text(monkeypatch, *names: str) -> None:
     """The fixture's other files (a few hundred bytes each) are parsed as usual."""
     for name in names:
-        real = getattr(load, name)
+        real = getattr(yaml_source, name)
 
         def guarded(text, real=real, name=name):
             if len(text) > 10_000:
                 pytest.fail(f"{name} ran on the large file")
             return real(text)
 
-        monkeypatch.setattr(load, name, guarded)
+        monkeypatch.setattr(yaml_source, name, guarded)
 
 
 def test_real_files_are_far_below_the_bounds():
     root = Path(__file__).resolve().parents[1] / "data"
     for path in root.glob("*.yaml"):
         assert path.stat().st_size * 10 < MAX_FILE_BYTES, path
-        assert load._node_bound(path.read_text(encoding="utf-8")) < MAX_NODES, path  # the fast path
+        assert yaml_source.node_bound(path.read_text(encoding="utf-8")) < MAX_NODES, path  # the fast path
 
 
 def test_a_31_mb_file_is_refused_without_reading_or_parsing_it(data_copy, monkeypatch):
@@ -428,7 +435,7 @@ def test_a_bound_that_overestimates_only_costs_a_count(data_copy):
         "- id: early\n  title: Early days\n  start: 1940\n  end: 1969\n  intro: |\n"
         + "    a, b: c, d - e, f: g, h - i\n" * 150 + "- id: later\n  title: Later days\n  start: 1970\n"
         "  end: 2015\n  intro: |\n    Everything after.\n", encoding="utf-8")
-    assert load._node_bound((data_copy / "eras.yaml").read_text(encoding="utf-8")) > 2_000
+    assert yaml_source.node_bound((data_copy / "eras.yaml").read_text(encoding="utf-8")) > 2_000
     knowledge, problems = load_knowledge(data_copy, today=TODAY)
     assert problems == []
 
@@ -510,3 +517,14 @@ def test_check_command_never_shows_a_traceback(data_copy, file, content):
     assert all(re.match(r"^\S+\.yaml:\d+:\d+: ", line) for line in lines), result.stderr
     assert any(Path(line.split(":")[0]).name == file for line in lines), result.stderr
 
+
+
+def test_check_command_reports_a_malformed_demo_at_its_file(data_copy):
+    demos = data_copy.parent / "demos"
+    (demos / "broken.py").write_text("print('no prose')\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "nutshell.cli", "check", "--data", str(data_copy)],
+                            capture_output=True, text=True, check=False, timeout=60)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [f"{demos / 'broken.py'}:1:1: no '# %% [markdown]' cell; a demo starts "
+                                          "with one holding its '# Title'", "1 problem(s)"]

@@ -6,7 +6,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from nutshell.nets.deep import layer_gradient_norms, linear_layers, make_net, make_task, train  # noqa: E402
+from nutshell.nets.deep import layer_gradient_norms, linear_layers, make_net, make_task, train
 
 
 def test_net_has_depth_hidden_layers_and_a_linear_output():
@@ -55,8 +55,12 @@ def test_task_is_standardised_and_reproducible():
     assert float(y.mean()) == pytest.approx(0.0, abs=1e-5)
     assert float(y.std()) == pytest.approx(1.0, abs=1e-5)
     assert torch.equal(make_task(n=256, in_features=4, seed=1)[1], y)
+    assert torch.equal(make_task(n=256, in_features=4, seed=1, waves=4)[1], y)  # four waves by default
+    assert not torch.equal(make_task(n=256, in_features=4, seed=1, waves=2)[1], y)
     with pytest.raises(ValueError):
         make_task(n=1)
+    with pytest.raises(ValueError, match="waves"):
+        make_task(waves=0)
 
 
 def test_gradient_norms_one_per_layer_and_grads_cleared():

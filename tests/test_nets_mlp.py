@@ -1,9 +1,19 @@
 """nutshell.nets.mlp: the hand-written backward pass and the training loop."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
-from nutshell.nets.mlp import TwoLayerNet, loss_and_gradients, sigmoid, success_rate, train_mlp
+from nutshell.nets.mlp import (
+    XOR_DEMO,
+    TwoLayerNet,
+    failing_seeds,
+    loss_and_gradients,
+    sigmoid,
+    success_rate,
+    train_mlp,
+)
 from nutshell.nets.perceptron import logic_gate
 
 
@@ -58,6 +68,20 @@ def test_hidden_lines_are_one_per_hidden_unit():
 def test_success_rate_counts_solved_seeds():
     X, y = logic_gate("and")  # separable: every seed solves it
     assert success_rate(X, y, range(3), epochs=300) == 1.0
+
+
+def test_failing_seeds_are_the_ones_success_rate_does_not_count():
+    X, y = logic_gate("xor")
+    seeds = range(8)
+    failing = failing_seeds(X, y, seeds, epochs=300)
+    assert failing == sorted(failing) and set(failing) <= set(seeds)
+    assert success_rate(X, y, seeds, epochs=300) == 1 - len(failing) / len(seeds)
+    assert failing_seeds(*logic_gate("and"), range(3), epochs=300) == []
+
+
+def test_xor_settings_revisit_the_failures_of_the_network_they_draw():
+    with pytest.raises(ValueError, match="n_hidden must be among hidden_unit_counts"):
+        replace(XOR_DEMO.hidden_layer, n_hidden=5)
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,9 @@
 non-interactive Agg backend. The script prints its key numbers as it goes, and every figure it hands
 to :func:`nutshell.figures.show` is saved as a PNG in ``--out`` (default ``demo-out/<id>``).
 
-Also runs standalone: ``python -m nutshell.demo_runner list``.
+:func:`add_demo_commands` fills in ``demo`` in the ``nutshell`` parser tree (:mod:`nutshell.cli`).
+Nothing here imports the notebook machinery. ``python -m nutshell.demo_runner list`` is
+``nutshell demo list``.
 """
 
 from __future__ import annotations
@@ -18,68 +20,78 @@ import sys
 import time
 from pathlib import Path
 
-from nutshell.demo_build import Demo, DemoError, discover_demos, package_root
+from nutshell.demos import Demo, DemoError, discover_demos
 from nutshell.figures import FIGURE_DIR_ENV
-from nutshell.terminal import folder_problem, printable, quiet_when_the_reader_leaves
+from nutshell.files import shown_path
+from nutshell.terminal import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError, folder_problem, printable
 
 PROG = "nutshell demo"
 
 
 def default_demos_dir() -> Path:
     """``demos/`` of the checkout the package is installed from, else ``./demos``."""
-    checkout = package_root().parent.parent / "demos"  # src/nutshell → repository root
+    checkout = Path(__file__).resolve().parents[2] / "demos"  # src/nutshell/demo_runner.py → repository root
     return checkout if checkout.is_dir() else Path.cwd() / "demos"
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog=PROG,
-        description="List the demos, or run one: it prints its numbers and saves its figures as PNGs.",
-    )
-    parser.add_argument(
+def add_demo_commands(demo: argparse.ArgumentParser) -> None:
+    """``list`` and ``run``, and their options, on ``demo``: the parser of ``nutshell demo``."""
+    demo.description = "List the demos, or run one: it prints its numbers and saves its figures as PNGs."
+    demo.add_argument(
         "--demos-dir", type=Path, default=None, metavar="DIR",
         help="where the demo scripts are (default: demos/ of this checkout)",
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    commands.add_parser("list", help="show every demo with its one-line description")
-    run = commands.add_parser("run", help="run one demo on the CPU and save its figures")
+    demo_commands = demo.add_subparsers(dest="demo_command", metavar="COMMAND", required=True)
+    listing = demo_commands.add_parser("list", help="show every demo with its one-line description")
+    listing.set_defaults(run=_list_command)
+    run = demo_commands.add_parser("run", help="run one demo on the CPU and save its figures")
     run.add_argument("name", help="demo id, as shown by 'nutshell demo list' (e.g. xor)")
     run.add_argument(
         "--out", default=None, metavar="DIR",  # a string, not a Path: Path("") would quietly mean "here"
         help="folder for the PNG figures (default: demo-out/NAME)",
     )
-    return parser
+    run.set_defaults(run=_run_command)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+def _list_command(args) -> int:
+    demos = _demos(args.demos_dir)
+    return EXIT_FAILED if demos is None else list_demos(demos)
+
+
+def _run_command(args) -> int:
+    demos = _demos(args.demos_dir)
+    return EXIT_FAILED if demos is None else run_demo(demos, args.name, args.out)
+
+
+def _demos(demos_dir: Path | None) -> list[Demo] | None:
+    """The demos in ``demos_dir`` (default: default_demos_dir()), or None once their problems are printed.
+
+    A --demos-dir that is not a folder is a mistake in what was typed (UsageError, exit status 2); a
+    demo that cannot be read is a problem found in the demos (exit status 1).
+    """
+    if demos_dir is not None and not demos_dir.is_dir():
+        raise UsageError(f"{demos_dir}: demo directory not found")
     try:
-        args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    except SystemExit as exit_:  # argparse has printed usage and the problem
-        return int(exit_.code or 0)
-    demos_dir = args.demos_dir or default_demos_dir()
-    try:
-        demos = discover_demos(demos_dir)
+        return discover_demos(demos_dir or default_demos_dir())
     except DemoError as error:
-        return _fail(str(error))
-    if args.command == "list":
-        return list_demos(demos)
-    return run_demo(demos, args.name, args.out)
+        _fail(str(error))
+        return None
 
 
 def list_demos(demos: list[Demo]) -> int:
     if not demos:
         print("no demos found")
-        return 0
+        return EXIT_OK
     width = max(len(demo.id) for demo in demos)
     for demo in demos:
         print(printable(f"{demo.id:<{width}}  {demo.title} — {demo.description}"))
     print(f"\nrun one with: {PROG} run ID   (prints its numbers, saves its figures as PNGs)")
-    return 0
+    return EXIT_OK
 
 
 def find_demo(demos: list[Demo], name: str) -> Demo:
-    """The demo called ``name`` (``xor``, ``xor.py`` and ``demos/xor.py`` all work)."""
+    """The demo called ``name`` (``xor``, ``xor.py`` and ``demos/xor.py`` all work); a UsageError that
+    names the closest, and every demo, when there is none."""
     wanted = Path(name).name.removesuffix(".py").lower()
     for demo in demos:
         if demo.id == wanted:
@@ -87,17 +99,13 @@ def find_demo(demos: list[Demo], name: str) -> Demo:
     ids = [demo.id for demo in demos]
     close = difflib.get_close_matches(wanted, ids, n=1, cutoff=0.5)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
-    raise DemoError(f"no demo named '{name}'{hint}; known demos: {', '.join(ids) or 'none'}")
+    raise UsageError(f"no demo named '{name}'{hint}; known demos: {', '.join(ids) or 'none'}")
 
 
 def run_demo(demos: list[Demo], name: str, out: str | Path | None) -> int:
-    try:
-        demo = find_demo(demos, name)
-    except DemoError as error:
-        return _fail(str(error))
+    demo = find_demo(demos, name)
     if out is not None and (problem := folder_problem(out)):  # before the demo runs, not after its work
-        print(printable(f"{PROG}: --out {shlex.quote(str(out))}: {problem}"), file=sys.stderr)
-        return 2
+        raise UsageError(f"--out {shlex.quote(str(out))}: {problem}")
     out = (Path("demo-out") / demo.id if out is None else Path(out)).resolve()
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -118,16 +126,17 @@ def run_demo(demos: list[Demo], name: str, out: str | Path | None) -> int:
     try:
         status = _run_passing_stdout_on([sys.executable, str(demo.path.resolve())], cwd=project_root, env=env)
     except KeyboardInterrupt:
-        return _fail(f"demo '{demo.id}' interrupted")
+        _fail(f"demo '{demo.id}' interrupted")
+        return EXIT_INTERRUPTED
     seconds = time.perf_counter() - started
     if status != 0:
         return _fail(f"demo '{demo.id}' failed (exit status {status}) after {seconds:.1f} s;"
                      " its error is above")
     figures = sorted(p for p in out.glob("*.png") if before.get(p) != p.stat().st_mtime_ns)
-    print(f"\n{demo.id}: done in {seconds:.1f} s; {len(figures)} figure(s) in {_shown(out)}")
+    print(f"\n{demo.id}: done in {seconds:.1f} s; {len(figures)} figure(s) in {shown_path(out)}")
     for figure in figures:
         print(f"  {figure.name}")
-    return 0
+    return EXIT_OK
 
 
 def _run_passing_stdout_on(command: list[str], **popen_args) -> int:
@@ -148,17 +157,12 @@ def _run_passing_stdout_on(command: list[str], **popen_args) -> int:
     return demo.returncode
 
 
-def _shown(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
 def _fail(message: str) -> int:
     print(printable(f"{PROG}: {message}"), file=sys.stderr)  # messages quote demo titles and what was typed
-    return 1
+    return EXIT_FAILED
 
 
-if __name__ == "__main__":
-    sys.exit(quiet_when_the_reader_leaves(main)())
+if __name__ == "__main__":  # `python -m nutshell.demo_runner ARGS` is `nutshell demo ARGS`
+    from nutshell.cli import main
+
+    sys.exit(main(["demo", *sys.argv[1:]]))

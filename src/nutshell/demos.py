@@ -6,7 +6,8 @@ is the file name without ``.py`` and follows the same kebab-case rule as every i
 first ``# Heading`` of its first Markdown cell and its description the paragraph under that heading.
 
 Reading a demo needs neither jupytext nor a kernel: the loader (demos are part of ``Knowledge``), the CLI and
-the MkDocs plugins all discover demos here. Executing and caching them is :mod:`nutshell.demo_build`.
+the MkDocs plugins all discover demos here. Executing and caching them is :mod:`nutshell.demo_execution`;
+their pages are :mod:`nutshell.demo_pages`.
 """
 
 from __future__ import annotations
@@ -67,8 +68,9 @@ def discover_demos(demos_dir: str | Path) -> list[Demo]:
 
 
 def demo_files(demos_dir: Path) -> list[Path]:
-    """The demo scripts in ``demos_dir``: ``*.py`` files, except helpers whose names start with ``_``."""
-    return sorted(path for path in demos_dir.glob("*.py") if not path.name.startswith("_"))
+    """The demo scripts in ``demos_dir``: ``*.py`` files, except helpers (``_name.py``) and hidden files
+    (an editor's lock file such as ``.#xor.py``)."""
+    return sorted(path for path in demos_dir.glob("*.py") if not path.name.startswith(("_", ".")))
 
 
 def read_demo(path: str | Path) -> Demo:

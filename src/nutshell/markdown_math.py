@@ -14,13 +14,10 @@ from latex2mathml.converter import convert
 from markdown import Extension
 from markdown.inlinepatterns import InlineProcessor
 
-log = logging.getLogger("mkdocs.plugins.nutshell")
+# What counts as math ($$…$$, $…$) is defined once, beside the untrusted-text policy that checks it.
+from nutshell.untrusted import DISPLAY_MATH, INLINE_MATH
 
-# $$…$$ may span lines inside one paragraph; $…$ must hug its content ("costs $5 and $6" is not math).
-# The content never runs past an unescaped '$': a lazy '.+?' did, and took quadratic time on "$a $a $a …"
-# (48 KB of it: 12 s), which untrusted data could exploit. Same matches on every formula in data/.
-DISPLAY_MATH = r"(?<!\\)\$\$((?:[^$\\]|\\.)+?)\$\$"
-INLINE_MATH = r"(?<![\\$\w])\$(?=[^\s$])((?:[^$\\]|\\.)+?)(?<=[^\s\\$])\$(?![\w$])"
+log = logging.getLogger("mkdocs.plugins.nutshell")
 
 
 def latex_to_mathml(tex: str, display: bool) -> str:

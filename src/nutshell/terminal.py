@@ -1,5 +1,8 @@
-"""Where the three front ends (``nutshell``, ``nutshell demo``, ``nutshell alexnet``) print and write.
+"""What the three front ends (``nutshell``, ``nutshell demo``, ``nutshell alexnet``) share at the terminal.
 
+- :class:`CommandParser`, :class:`UsageError`, :func:`run_command_line` and :data:`EXIT_STATUS_HELP`:
+  one parser class, one error for what was typed wrong, one place that runs a command and turns what
+  happened into an exit status, one rule for that status (shown by ``nutshell --help``).
 - :func:`printable`, :func:`printable_copy`, :func:`json_text`: text from data/ and demos/ reaches the
   reader's terminal without the control characters a terminal obeys, so a hostile entry cannot retitle,
   clear or reprogram it.
@@ -13,6 +16,7 @@ Standard library only: ``nutshell define`` imports this module and must start at
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import functools
 import json
@@ -20,7 +24,114 @@ import os
 import re
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+
+# ── Commands, their mistakes and their exit status ────────────────────────────
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
+
+EXIT_STATUS_HELP = """\
+exit status:
+  0      done (a timeline with no milestone in it included)
+  1      the command ran and failed or found problems: problems in the data, no glossary
+         term that matches (as grep finding no line), a demo or a training run that failed
+  2      what was typed cannot be used, and nothing was done: an unknown command, option,
+         era, tag or demo, a value out of range, a missing TERM, or a folder or file
+         named that is missing or unusable (--data, --demos-dir, --out, --record-dir,
+         a checkpoint to --resume from)
+  128+N  stopped by signal N: 130 after Ctrl-C, 143 after SIGTERM"""
+
+
+class UsageError(Exception):
+    """What was typed cannot be used: one line on stderr, ``PROG: error: MESSAGE``, and exit status 2.
+
+    ``prog`` names the command that refuses it; when None, the command being run (see run_command_line).
+    """
+
+    def __init__(self, message: str, prog: str | None = None):
+        super().__init__(message)
+        self.prog = prog
+
+
+class CommandParser(argparse.ArgumentParser):
+    """argparse, with its mistakes reported as a UsageError: one line and a pointer to ``--help``
+    instead of a usage summary and a second line.
+
+    Each parser also records its name as the ``prog`` default: after parsing, ``args.prog`` is the
+    name of the command that will run (``nutshell timeline``), which its messages start with.
+
+    ``add_arguments``, when given, is a function that adds this parser's arguments (and sub-commands)
+    the first time they are needed: when it parses or shows its help. ``nutshell define`` builds the
+    whole tree, and need not import the AlexNet settings or the demo runner to do so.
+    """
+
+    def __init__(self, *args, add_arguments: Callable[[CommandParser], None] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.set_defaults(prog=self.prog)  # a sub-command's default replaces its parent's
+        self._add_arguments = add_arguments
+
+    def _complete(self) -> None:
+        if self._add_arguments is not None:
+            add, self._add_arguments = self._add_arguments, None
+            add(self)
+
+    def parse_known_args(self, args=None, namespace=None):
+        self._complete()  # a sub-command's parser is called here by its parent's
+        return super().parse_known_args(args, namespace)
+
+    def format_usage(self):
+        self._complete()
+        return super().format_usage()
+
+    def format_help(self):
+        self._complete()
+        return super().format_help()
+
+    def error(self, message):
+        raise UsageError(f"{message} (try `{self.prog} --help`)", prog=self.prog)
+
+    def parse_args(self, args=None, namespace=None):
+        # argparse reports words left over by a sub-command as the top-level parser's mistake; they
+        # belong to the sub-command, whose --help says what it takes.
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            prog = getattr(parsed, "prog", self.prog)
+            raise UsageError(f"unrecognized arguments: {' '.join(extras)} (try `{prog} --help`)", prog=prog)
+        return parsed
+
+
+def run_command_line(parser: argparse.ArgumentParser, argv: list[str]) -> int:
+    """Parse ``argv`` with ``parser``, run the command it names, and return its exit status (see
+    EXIT_STATUS_HELP).
+
+    Each command is a function of the parsed arguments, set as the ``run`` default of its parser, that
+    returns its status. ``args.argv`` holds what was typed, the program's name first as in sys.argv.
+    """
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as done:  # --help and --version have been printed
+        return done.code if isinstance(done.code, int) else EXIT_OK
+    except UsageError as error:
+        return _refuse(error.prog or parser.prog, error)
+    args.argv = [parser.prog, *argv]
+    try:
+        return args.run(args)
+    except UsageError as error:
+        return _refuse(error.prog or args.prog, error)
+    except KeyboardInterrupt:
+        print(f"{args.prog}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _refuse(prog: str, error: UsageError) -> int:
+    # The message may quote what was typed, or the data (an unknown era and the known ones).
+    print(printable(f"{prog}: error: {error}"), file=sys.stderr)
+    return EXIT_USAGE
+
 
 # ── Text a terminal would obey ────────────────────────────────────────────────
 

@@ -26,11 +26,16 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import quote
 
-from nutshell.markdown_math import DISPLAY_MATH, INLINE_MATH
 from nutshell.terminal import CONTROL_CHARACTER
 from nutshell.terminal import printable as strip_controls  # whole escape sequences, then what is refused
 
 ALLOWED_SCHEMES = ("http", "https", "mailto")
+
+# $$…$$ may span lines inside one paragraph; $…$ must hug its content ("costs $5 and $6" is not math).
+# The content never runs past an unescaped '$': a lazy '.+?' did, and took quadratic time on "$a $a $a …"
+# (48 KB of it: 12 s), which untrusted data could exploit. Same matches on every formula in data/.
+DISPLAY_MATH = r"(?<!\\)\$\$((?:[^$\\]|\\.)+?)\$\$"
+INLINE_MATH = r"(?<![\\$\w])\$(?=[^\s$])((?:[^$\\]|\\.)+?)(?<=[^\s\\$])\$(?![\w$])"
 
 
 @dataclass(frozen=True)

@@ -164,7 +164,7 @@ def knowledge():
 
 @pytest.fixture(scope="session")
 def demo_ids(built_site) -> list[str]:
-    from nutshell.demo_build import discover_demos
+    from nutshell.demos import discover_demos
 
     ids = [demo.id for demo in discover_demos(ROOT / "demos")]
     assert ids, "no demos found in demos/"

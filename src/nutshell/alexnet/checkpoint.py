@@ -27,6 +27,7 @@ from torch import nn
 
 from nutshell.alexnet.config import ConfigError, TrainConfig
 from nutshell.alexnet.state import STATE_LAYOUT, new_partial
+from nutshell.files import write_atomically
 
 CHECKPOINT_NAME = "checkpoint.pt"
 CHECKPOINT_FORMAT = 2  # 2: a SHA-256 of the file in its zip comment
@@ -83,29 +84,24 @@ def save_checkpoint(entries: dict, path: Path) -> None:
 def save_atomic(obj, path: Path) -> None:
     """torch.save into a temporary file beside ``path``, add its checksum, then rename: readers never
     see half a file, and load_checkpoint notices any byte that changes afterwards."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w+b") as f:
-            torch.save(obj, f)
-            f.flush()
-            f.seek(-_ZIP_END_SIZE, os.SEEK_END)
-            end = f.read(_ZIP_END_SIZE)
-            if not (end.startswith(_ZIP_END) and end.endswith(b"\0\0")):
-                raise OSError(f"{tmp}: torch.save did not end the file with a zip end record")
-            f.seek(-2, os.SEEK_END)
-            f.write(struct.pack("<H", CHECKSUM_TRAILER_SIZE))  # the comment that follows
-            f.seek(0)
-            digest = hashlib.sha256()
-            while chunk := f.read(1 << 20):
-                digest.update(chunk)
-            f.seek(0, os.SEEK_END)
-            f.write(CHECKSUM_PREFIX + digest.hexdigest().encode("ascii"))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+
+    def save_with_checksum(f) -> None:
+        torch.save(obj, f)
+        f.flush()
+        f.seek(-_ZIP_END_SIZE, os.SEEK_END)
+        end = f.read(_ZIP_END_SIZE)
+        if not (end.startswith(_ZIP_END) and end.endswith(b"\0\0")):
+            raise OSError(f"{path}: torch.save did not end the file with a zip end record")
+        f.seek(-2, os.SEEK_END)
+        f.write(struct.pack("<H", CHECKSUM_TRAILER_SIZE))  # the comment that follows
+        f.seek(0)
+        digest = hashlib.sha256()
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+        f.seek(0, os.SEEK_END)
+        f.write(CHECKSUM_PREFIX + digest.hexdigest().encode("ascii"))
+
+    write_atomically(path, save_with_checksum)
 
 
 def _refusal(path, problem: str, remedy: str = START_AGAIN) -> ConfigError:

@@ -9,14 +9,14 @@ Nothing here imports torch at module level.
 from __future__ import annotations
 
 import json
-import os
 import platform
 import shlex
 import subprocess
 import sys
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+
+from nutshell.files import write_atomically
 
 SCHEMA = 1
 REQUIRED_FIELDS = (
@@ -160,19 +160,8 @@ def record_filename(record: dict) -> str:
 
 
 def write_json_atomic(data, path: Path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=2, sort_keys=False, default=str)
-            f.write("\n")
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; records are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    text = json.dumps(data, indent=2, sort_keys=False, default=str) + "\n"
+    return write_atomically(path, text.encode("utf-8"))
 
 
 def write_record(record: dict, directory: str | Path) -> Path:
@@ -250,6 +239,20 @@ def records_table(records: list[dict], rate_2012: float) -> str:
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+NO_RECORDS_MARKDOWN = (
+    "**No GPU run has been recorded for this site yet**, so the only modern measurement on this page is "
+    "the CPU figure above. To add one, on a machine with an NVIDIA GPU: run `benchmarks/alexnet_gpu.sh` "
+    "(about eight minutes on one H100), copy the JSON records it writes into `data/runs/`, and build the "
+    "site again; `data/runs/README.md` has the steps and the record format."
+)
+
+
+def recorded_runs_markdown(records: list[dict], rate_2012: float) -> str:
+    """The "Recorded runs" part of the AlexNet page: the table of records, or, with none, what exists
+    instead and how a reader with a GPU adds one."""
+    return records_table(records, rate_2012) if records else NO_RECORDS_MARKDOWN
 
 
 def _ratio(value: float) -> str:

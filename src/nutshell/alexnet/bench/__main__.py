@@ -3,7 +3,7 @@ apart from the benchmark so that the benchmark never imports the command line (w
 
 import sys
 
-from nutshell.alexnet.cli import main
+from nutshell.alexnet.cli import run_as_module
 
 if __name__ == "__main__":
-    sys.exit(main(["bench", *sys.argv[1:]], prog="python -m nutshell.alexnet.bench", direct=True))
+    sys.exit(run_as_module(prog="python -m nutshell.alexnet.bench", command="bench"))

@@ -4,7 +4,7 @@ the command line (which imports the loop)."""
 
 import sys
 
-from nutshell.alexnet.cli import main
+from nutshell.alexnet.cli import run_as_module
 
 if __name__ == "__main__":
-    sys.exit(main(["train", *sys.argv[1:]], prog="python -m nutshell.alexnet.train", direct=True))
+    sys.exit(run_as_module(prog="python -m nutshell.alexnet.train", command="train"))

@@ -1,17 +1,22 @@
-"""Find, execute and cache the demos in ``demos/*.py`` — a plain library, no MkDocs in sight.
+"""Execute the demos and cache the executed notebooks — a plain library, no MkDocs in sight.
 
-A demo is a Jupyter "percent" script: ``# %% [markdown]`` cells hold prose, ``# %%`` cells hold code.
-Its id is the file name without ``.py``; its title is the first ``# Heading`` of its first Markdown cell
-and its description the paragraph under that heading.
+What a demo *is* (a percent-format script, its id, title and description) lives in :mod:`nutshell.demos`;
+what its page looks like on the site, in :mod:`nutshell.demo_pages`. This module does the running.
 
-``build_demo`` turns the script into a notebook (jupytext), runs it in a fresh kernel of *this*
+:func:`build_demo` turns the script into a notebook (jupytext), runs it in a fresh kernel of *this*
 Python (nbclient) from the project root, appends a cell saying what it ran on and how to run it, and
 caches the result as ``<cache_dir>/<id>.ipynb``. The cache is reused only while :func:`fingerprint`
 is unchanged: it covers the demo's bytes, every ``.py`` file of the installed ``nutshell`` package,
 and the Python, numpy, torch and matplotlib versions — so editing ``nutshell.nets`` or upgrading torch
 re-executes the demos, which mkdocs-jupyter's own cache (notebook bytes only) would not notice.
-A demo that fails is never cached; it raises :class:`DemoExecutionError` naming the file, the line and
-the cell.
+A demo that fails is never cached; it raises :class:`~nutshell.demos.DemoExecutionError` naming the
+file, the line and the cell. Failing includes writing to stderr (a library warning, a progress bar) and
+printing a path of the machine that built the page (the project folder, the virtual environment, the home
+folder): both would be published on the page.
+
+:func:`build_demos` runs the demos that need it side by side, each in its own kernel limited to one CPU
+thread (:data:`KERNEL_THREAD_VARIABLES`), so that a demo prints the same numbers however many run at
+once and on however many cores; results come back in the order the demos were given.
 """
 
 from __future__ import annotations
@@ -26,17 +31,24 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from nutshell.demos import Demo, DemoError, DemoExecutionError, discover_demos, read_demo  # noqa: F401 (re-exported)
+from nutshell.demos import Demo, DemoError, DemoExecutionError
+from nutshell.files import shown_path, write_atomically
 
 #: Bump when the executed notebook's layout changes (footer, metadata), to invalidate old caches.
-CACHE_FORMAT = "2"
+CACHE_FORMAT = "3"
 FINGERPRINT_PACKAGES = ("numpy", "torch", "matplotlib")
 DEFAULT_CELL_TIMEOUT = 300  # seconds; a demo cell should take a few
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+#: Set to "1" in every demo kernel (unless already set): BLAS and PyTorch use one thread, so sums are done
+#: in the same order whether one demo runs or several, and on any number of cores.
+KERNEL_THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+DEFAULT_WORKERS = 2
 
 
 @dataclass(frozen=True)
@@ -112,14 +124,17 @@ def build_demo(
     cache_dir: str | Path,
     cell_timeout: int = DEFAULT_CELL_TIMEOUT,
     download_prefix: str = "../../downloads/",
+    key: str | None = None,
 ) -> BuildResult:
     """Executed notebook for ``demo``: from the cache when its fingerprint matches, else run it now.
 
     ``download_prefix`` is the URL of the downloads folder relative to the demo's page; it goes into
-    the appended "run it yourself" cell. Raises :class:`DemoExecutionError` when a cell fails.
+    the appended "run it yourself" cell. ``key`` is the fingerprint when the caller has taken it already
+    (the cache is then judged by the sources as they were at that moment). Raises
+    :class:`DemoExecutionError` when a cell fails.
     """
     target = cached_notebook_path(demo, cache_dir)
-    key = fingerprint(demo.path, extra=f"download_prefix={download_prefix}")
+    key = key or fingerprint(demo.path, extra=f"download_prefix={download_prefix}")
     cached = _read_cached(target)
     if cached is not None and cached.get("fingerprint") == key:
         return BuildResult(demo, target, from_cache=True, seconds=float(cached.get("wall_seconds", 0.0)))
@@ -128,8 +143,64 @@ def build_demo(
     info = notebook.metadata["nutshell"]
     info["fingerprint"] = key
     notebook.cells.append(_footer_cell(demo, info, download_prefix))
-    _write_atomically(target, notebook)
+    _write_notebook(target, notebook)
     return BuildResult(demo, target, from_cache=False, seconds=info["wall_seconds"])
+
+
+def build_demos(
+    demos: Sequence[Demo],
+    *,
+    project_root: str | Path,
+    cache_dir: str | Path,
+    cell_timeout: int = DEFAULT_CELL_TIMEOUT,
+    download_prefix: str = "../../downloads/",
+    workers: int = DEFAULT_WORKERS,
+    on_start: Callable[[list[Demo]], None] | None = None,
+) -> list[BuildResult | DemoError]:
+    """:func:`build_demo` for every demo, up to ``workers`` of them executing at once.
+
+    Returns one entry per demo, in the order given: its BuildResult, or the DemoError it raised (every
+    failing demo is reported, not only the first). Demos served from the cache cost nothing; the others
+    start longest first (by the time their last run took), which keeps the slowest demo from starting
+    last. ``on_start`` is called once with the demos about to be executed, before any starts.
+    """
+    demos = list(demos)
+    # Fingerprints taken once, up front: a source edited while the demos run makes the next build run them
+    # again, and does not turn this build's cache hits into executions one after another.
+    keys = {demo.id: fingerprint(demo.path, extra=f"download_prefix={download_prefix}") for demo in demos}
+    to_run = [demo for demo in demos
+              if (_read_cached(cached_notebook_path(demo, cache_dir)) or {}).get("fingerprint") != keys[demo.id]]
+    if on_start is not None and to_run:
+        on_start(to_run)
+    to_run.sort(key=lambda demo: -_last_wall_seconds(demo, cache_dir))
+
+    def build(demo: Demo) -> BuildResult | DemoError:
+        try:
+            return build_demo(demo, project_root=project_root, cache_dir=cache_dir, cell_timeout=cell_timeout,
+                              download_prefix=download_prefix, key=keys[demo.id])
+        except DemoError as error:
+            return error
+
+    outcomes: dict[str, BuildResult | DemoError] = {}
+    if len(to_run) > 1 and workers > 1:
+        with ThreadPoolExecutor(max_workers=min(workers, len(to_run)), thread_name_prefix="demo") as pool:
+            for demo, outcome in zip(to_run, pool.map(build, to_run)):
+                outcomes[demo.id] = outcome
+    else:
+        outcomes = {demo.id: build(demo) for demo in to_run}
+    for demo in demos:  # the cached ones (build_demo checks the fingerprint again: cheap)
+        if demo.id not in outcomes:
+            outcomes[demo.id] = build(demo)
+    return [outcomes[demo.id] for demo in demos]
+
+
+def _last_wall_seconds(demo: Demo, cache_dir: str | Path) -> float:
+    """How long the demo's cached run took, even if it is out of date; 0 when there is none."""
+    cached = _read_cached(cached_notebook_path(demo, cache_dir)) or {}
+    try:
+        return float(cached.get("wall_seconds", 0.0))
+    except (TypeError, ValueError):
+        return 0.0
 
 
 def _read_cached(path: Path) -> dict | None:
@@ -139,16 +210,12 @@ def _read_cached(path: Path) -> dict | None:
         return None
 
 
-def _write_atomically(path: Path, notebook) -> None:
+def _write_notebook(path: Path, notebook) -> None:
+    # Whole or not at all: MkDocs may read the cache while another build writes it.
     import nbformat
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        nbformat.write(notebook, str(temporary))
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    text = nbformat.writes(notebook)
+    write_atomically(path, (text if text.endswith("\n") else text + "\n").encode("utf-8"))
 
 
 def to_notebook(demo_path: str | Path):
@@ -181,7 +248,6 @@ def execute_demo(demo: Demo, *, project_root: str | Path, cell_timeout: int = DE
 
     The notebook's ``metadata.nutshell`` records when and where it ran and how long its cells took.
     """
-    import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
@@ -199,6 +265,8 @@ def execute_demo(demo: Demo, *, project_root: str | Path, cell_timeout: int = DE
     env.pop("NUTSHELL_FIGURE_DIR", None)  # the page shows figures inline; don't also write PNGs
     env.pop("MPLBACKEND", None)  # let ipykernel pick its inline backend
     env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # silence the debugger's frozen-modules warning
+    for variable in KERNEL_THREAD_VARIABLES:
+        env.setdefault(variable, "1")
 
     index = -1
     try:
@@ -217,21 +285,86 @@ def execute_demo(demo: Demo, *, project_root: str | Path, cell_timeout: int = DE
         raise _execution_error(demo, notebook, index, f"killed the kernel ({error})") from None
     except RuntimeError as error:  # kernel failed to start, among others
         raise DemoExecutionError(
-            f"{_display_path(demo.path)}: could not run the demo: {error}",
+            f"{shown_path(demo.path)}: could not run the demo: {error}",
             demo_path=demo.path, cell_number=None, line=None,
         ) from None
     finally:
         shutil.rmtree(socket_dir, ignore_errors=True)
 
+    check_outputs(demo, notebook, project_root=project_root)
     _drop_background_hints(notebook)
     notebook.metadata["nutshell"] = {
         "demo": demo.id,
-        "executed_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "executed_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "wall_seconds": round(wall_seconds, 2),
         "machine": machine,
         "versions": environment_versions(),
     }
     return notebook
+
+
+# ── what may not reach a page ───────────────────────────────────────────────────────
+
+
+def local_paths(project_root: str | Path) -> list[str]:
+    """Folders of the machine that builds the site, which no page may show: the project, the virtual
+    environment and the Python installation, site-packages, and the home folder."""
+    import site
+
+    candidates = [Path(project_root).resolve(), Path(sys.prefix), Path(sys.base_prefix), Path.home()]
+    try:
+        candidates += [Path(p) for p in site.getsitepackages()]
+    except AttributeError:  # some virtual environments' site module lacks it
+        pass
+    paths = []
+    for path in candidates:
+        text = str(path)
+        if len(Path(text).parts) >= 2 and text not in paths and text not in ("/usr", "/usr/local"):
+            paths.append(text)  # "/" or a bare "/usr" would match everywhere: never a leak on its own
+    return sorted(paths, key=len, reverse=True)
+
+
+def check_outputs(demo: Demo, notebook, *, project_root: str | Path) -> None:
+    """Raise DemoExecutionError, naming the demo and the cell, when an output would publish noise.
+
+    Anything written to stderr fails the build (a warning, a progress bar: on the page it is a red box
+    the reader cannot act on), and so does a path of this machine in any output (a warning's file name,
+    a repr with a folder in it): it says nothing to the reader and tells everyone where the site was built.
+    """
+    paths = local_paths(project_root)
+    checkout = str(Path(demo.path).resolve().parent.parent)  # the project the demo lives in, wherever run
+    if len(Path(checkout).parts) >= 2 and checkout not in paths:
+        paths.insert(0, checkout)
+    for index, cell in enumerate(notebook.cells):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                text = ANSI_ESCAPE.sub("", "".join(output.get("text", ""))).strip()
+                first = text.splitlines()[0] if text else "(blank)"
+                raise _execution_error(
+                    demo, notebook, index,
+                    f"wrote to stderr, which would be published on the page: {first!r}. Fix the cause, "
+                    "or silence it in the demo (warnings.filterwarnings, a quiet option, redirecting it)")
+            for text in _output_texts(output):
+                for path in paths:
+                    where = text.find(path)
+                    if where >= 0:
+                        line = text[text.rfind("\n", 0, where) + 1:].split("\n", 1)[0].strip()
+                        raise _execution_error(
+                            demo, notebook, index,
+                            f"printed a path of this machine ({path}), which would be published on the "
+                            f"page: {line[:160]!r}")
+
+
+def _output_texts(output) -> list[str]:
+    """The text of an output: a stream's, or each text-like representation (not base64 images)."""
+    if output.get("output_type") == "stream":
+        return ["".join(output.get("text", ""))]
+    texts = []
+    for mime, value in output.get("data", {}).items():
+        if mime.startswith("text/") or mime.endswith(("+xml", "json")):
+            texts.append(value if isinstance(value, str) else json.dumps(value) if not isinstance(
+                value, list) else "".join(value))
+    return texts
 
 
 def _probe_machine(client, notebook) -> dict:
@@ -303,7 +436,7 @@ def _execution_error(demo: Demo, notebook, index: int, what: str, traceback: str
         if in_cell and 0 < int(in_cell[-1]) <= len(source_lines):
             code = source_lines[int(in_cell[-1]) - 1]
             line = _find_line(file_lines, code, start=cell_line or 1) or cell_line
-    where = f"{_display_path(demo.path)}:{line}" if line else _display_path(demo.path)
+    where = f"{shown_path(demo.path)}:{line}" if line else shown_path(demo.path)
     message = f"{where}: cell {cell_number} {what}" if cell_number else f"{where}: {what}"
     if code is not None:
         message += f"\n    {line} | {code.strip()}"
@@ -329,13 +462,6 @@ def _find_line(file_lines: list[str], code: str, start: int) -> int | None:
         if file_lines[number - 1].rstrip() == code.rstrip():
             return number
     return None
-
-
-def _display_path(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 # ── the appended "what it ran on" cell ───────────────────────────────────────────────
@@ -367,47 +493,3 @@ python demos/{demo.id}.py     # the same script, plain Python
 Or download it: [{demo.id}.py]({download_prefix}{demo.id}.py) (script) or
 [{demo.id}.ipynb]({download_prefix}{demo.id}.ipynb) (this notebook, with its outputs)."""
     return nbformat.v4.new_markdown_cell(text)
-
-
-# ── rendered notebook pages ─────────────────────────────────────────────────────────
-
-_NOTEBOOK_START = '<div class="jupyter-wrapper">'
-_NOTEBOOK_END = "<!-- jupyter-wrapper -->"
-_STYLE_BLOCK = re.compile(r"<style[^>]*>(.*?)</style>\s*", re.DOTALL)
-_SCRIPT_BLOCK = re.compile(r"<script\b([^>]*)>(.*?)</script>\s*", re.DOTALL)
-_HTML_COMMENT = re.compile(r"<!--.*?-->\s*", re.DOTALL)
-
-
-def shared_css_path(css: str) -> str:
-    """Site path of the shared notebook stylesheet; the content hash makes browsers refetch on change."""
-    return f"assets/stylesheets/jupyter-{hashlib.sha256(css.encode()).hexdigest()[:8]}.css"
-
-
-def slim_notebook_html(html: str) -> tuple[str, str] | None:
-    """Split mkdocs-jupyter's page HTML into (notebook HTML without inline CSS, the CSS), or None.
-
-    mkdocs-jupyter puts the same ~600 KB of JupyterLab and Pygments CSS into every notebook page,
-    plus a MathJax loader (``<script src="">`` when no URL is configured) and a mermaid loader that
-    would import from cdnjs.cloudflare.com. Here the CSS is taken out, to be served once as a shared
-    file, and both loaders are dropped: the demos use neither math nor mermaid, and the site must
-    not contact other hosts. Styles inside the notebook (cell outputs) are left alone. Returns None
-    when the HTML does not have the expected layout (a newer mkdocs-jupyter, say).
-    """
-    start, end = html.find(_NOTEBOOK_START), html.find(_NOTEBOOK_END)
-    if start < 0 or end < start:
-        return None
-    head, body, tail = html[:start], html[start:end + len(_NOTEBOOK_END)], html[end + len(_NOTEBOOK_END):]
-    css = [block.strip() for block in _STYLE_BLOCK.findall(head)]
-    head = _STYLE_BLOCK.sub("", head)
-
-    def keep_script(match: re.Match) -> str:
-        attributes, code = match.group(1), match.group(2)
-        if 'src=""' in attributes or "x-mathjax-config" in attributes or "mermaid" in code:
-            return ""
-        return match.group(0)
-
-    head = _SCRIPT_BLOCK.sub(keep_script, head)
-    head = _HTML_COMMENT.sub("", head)  # "Load mathjax", "End of mermaid configuration", …
-    # After the notebook, mkdocs-jupyter appends its Pygments CSS once more, as a Python list's repr.
-    tail = _STYLE_BLOCK.sub(lambda m: "" if m.group(1).lstrip().startswith("['") else m.group(0), tail)
-    return head + body + tail, "\n".join(css) + "\n"
