@@ -18,13 +18,16 @@
 # full-size network on a GPU with `nutshell alexnet train --model paper`.
 
 # %%
+import dataclasses
+import textwrap
 import time
 
+import altair as alt
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from nutshell import figures
+from nutshell import explorables, figures
 from nutshell.alexnet import DEMO_CONFIG, DEMO_MIN_ACCURACY, BenchConfig
 from nutshell.alexnet.bench import arithmetic_2012, count_flops, rate_2012, run_bench
 from nutshell.alexnet.config import resolve
@@ -32,6 +35,7 @@ from nutshell.alexnet.data import digits_splits, make_transform
 from nutshell.alexnet.evaluation import predict
 from nutshell.alexnet.records import load_records, records_table, runs_dir
 from nutshell.alexnet.report import deviations, format_table, recipe_deviations
+from nutshell.alexnet.snapshots import EpochSnapshots, describe_snapshot, snapshot_grid
 from nutshell.alexnet.train import train
 from nutshell.nets.alexnet import (
     PAPER_CONVS,
@@ -208,7 +212,10 @@ for row, label in enumerate(("8×8", "32×32", "crop 28")):
     axes[row, 0].set_ylabel(label)
 fig.suptitle("training images as stored, enlarged, and as the network sees them")
 fig.tight_layout()
-figures.show(fig, "alexnet-digits")
+figures.show(fig, "alexnet-digits", description=(
+    "Eight handwritten training digits (" + ", ".join(str(int(d)) for d in y[:8]) + "), in three rows: as"
+    " stored, 8 by 8 blocky pixels; enlarged to 32 by 32, smooth but blurry; and the random 28 by 28 crop"
+    " the network trains on, each shifted a little differently."))
 
 # %% [markdown]
 # ## Training with the paper's recipe
@@ -221,12 +228,18 @@ figures.show(fig, "alexnet-digits")
 # keeps this small network at chance level for many epochs, so it starts from He initialisation.
 # Everything is seeded, and the run uses a single CPU thread so that the arithmetic is done in the
 # same order whatever the machine: the page trains the same network every time it is built.
+# After every epoch the run also keeps a copy of the first layer's filters and of the network's answers
+# on the test digits, for the figure further down; that draws no random numbers, so it changes nothing.
 
 # %%
-print(DEMO_CONFIG)
+settings_text = ", ".join(f"{field.name}={getattr(DEMO_CONFIG, field.name)!r}"
+                          for field in dataclasses.fields(DEMO_CONFIG))
+print(textwrap.fill(f"TrainConfig({settings_text})", width=88, subsequent_indent="    ",
+                    break_long_words=False, break_on_hyphens=False))  # whole settings on each line
+snapshots = EpochSnapshots()
 started = time.perf_counter()
-result = train(DEMO_CONFIG)
-train_seconds = time.perf_counter() - started
+result = train(DEMO_CONFIG, on_epoch=snapshots)
+train_seconds = time.perf_counter() - started - snapshots.seconds
 print(
     f"trained {len(result.history)} epochs in {train_seconds:.0f} s "
     f"({result.images_per_s:,.0f} images/s on this CPU)"
@@ -258,7 +271,12 @@ right.legend(loc="lower right")
 for ax in (left, right):
     ax.grid(True)
 fig.tight_layout()
-figures.show(fig, "alexnet-curves")
+figures.show(fig, "alexnet-curves", description=(
+    f"Two panels against the epoch, 1 to {len(history)}, for the training and the validation images. Left, the"
+    f" cross-entropy: both fall, validation from {history[0]['val_loss']:.2f} to {history[-1]['val_loss']:.2f}."
+    f" Right, the accuracy: validation rises from {history[0]['val_accuracy']:.0%} to"
+    f" {history[-1]['val_accuracy']:.0%}, and the training accuracy (on augmented crops, with dropout) trails"
+    f" it, ending at {history[-1]['train_accuracy']:.0%}."))
 
 # %% [markdown]
 # ## Which digits it confuses
@@ -282,7 +300,7 @@ for i in range(10):
                 confusion[i, j],
                 ha="center",
                 va="center",
-                fontsize=8,
+                fontsize=9,
                 color="white" if confusion[i, j] > confusion.max() / 2 else figures.INK,
             )
 ax.set_xticks(range(10))
@@ -290,7 +308,14 @@ ax.set_yticks(range(10))
 ax.set_xlabel("predicted digit")
 ax.set_ylabel("true digit")
 fig.tight_layout()
-figures.show(fig, "alexnet-confusion")
+mistakes = [(confusion[i, j], i, j) for i in range(10) for j in range(10) if i != j and confusion[i, j]]
+worst = max(mistakes, default=None)
+figures.show(fig, "alexnet-confusion", description=(
+    "Confusion matrix of the 360 test digits: true digit down, the network's answer across, each cell"
+    f" shaded and labelled with its count. {np.trace(confusion)} of {confusion.sum()} lie on the diagonal"
+    f" (right answers); {confusion.sum() - np.trace(confusion)} mistakes are scattered off it"
+    + (f", the most frequent {worst[1]} answered as {worst[2]} ({worst[0]} time{'s' if worst[0] > 1 else ''})."
+       if worst else ".")))
 
 # %% [markdown]
 # ## What the first layer learned
@@ -315,7 +340,68 @@ axes[0, 0].set_ylabel("tower 1")
 axes[1, 0].set_ylabel("tower 2")
 fig.suptitle("first-layer filters of the trained scaled network")
 fig.tight_layout()
-figures.show(fig, "alexnet-filters")
+figures.show(fig, "alexnet-filters", description=(
+    f"The {len(weights)} first-layer filters of the trained network as 5 by 5 grey squares, tower 1 in the top"
+    " row and tower 2 in the bottom one. Most look like speckled noise; a few show a light-to-dark edge."))
+
+# %% [markdown]
+# ## Explore: the network as it learned
+#
+# The same two pictures after each epoch of the run above, from the copies kept while it trained:
+# move the slider to see the filters drift away from their random start (most of them only a little)
+# while the confusion matrix empties out everywhere but the diagonal.
+
+# %%
+grid = snapshot_grid(snapshots, result.history)
+n_filters, size = snapshots.snapshots[0].filters.shape[:2]
+per_row = n_filters // 2  # one row per tower
+cells = size * size
+filters = alt.Chart(explorables.data("rows")).transform_filter(explorables.SELECTED).transform_flatten(
+    ["pixels"]).transform_window(i="row_number()").transform_calculate(
+    filter=f"floor((datum.i - 1) / {cells})", pixel=f"(datum.i - 1) % {cells}").transform_calculate(
+    left=f"(datum.filter % {per_row}) * {size + 1} + datum.pixel % {size}",
+    top=f"floor(datum.filter / {per_row}) * {size + 1} + floor(datum.pixel / {size})").transform_calculate(
+    right="datum.left + 1", bottom="datum.top + 1").mark_rect().encode(
+    x=alt.X("left:Q", axis=None, scale=alt.Scale(domain=[0, per_row * (size + 1) - 1], nice=False)),
+    x2="right:Q",
+    y=alt.Y("top:Q", axis=None, scale=alt.Scale(domain=[0, 2 * (size + 1) - 1], nice=False, reverse=True)),
+    y2="bottom:Q",
+    color=alt.Color("pixels:Q", scale=alt.Scale(domain=[0, 1], range=["#000000", "#ffffff"]), legend=None),
+).properties(width=per_row * (size + 1) * 6, height=2 * (size + 1) * 6,
+             title=f"the {n_filters} first-layer filters (top row: tower 1)")
+confusion = alt.Chart(explorables.data("rows")).transform_filter(explorables.SELECTED).transform_flatten(
+    ["confusion"], as_=["count"]).transform_window(i="row_number()").transform_calculate(
+    true="floor((datum.i - 1) / 10)", answer="(datum.i - 1) % 10")
+heat = confusion.mark_rect().encode(
+    x=alt.X("answer:O", title="the network's answer", axis=alt.Axis(labelAngle=0)),
+    y=alt.Y("true:O", title="true digit"),
+    color=alt.Color("count:Q", scale=alt.Scale(scheme="blues", type="sqrt", domain=[0, 40]), legend=None),
+)
+counts = confusion.transform_filter("datum.count > 0").mark_text(fontSize=10).encode(
+    x="answer:O", y="true:O", text="count:Q",
+    color=alt.condition("datum.count > 20", alt.value("white"), alt.value("black")))
+chart = alt.vconcat(filters, (heat + counts).properties(width=260, height=260, title="test digits: answers")
+                    ).resolve_scale(color="independent")
+
+
+def draw_snapshot(row):
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.4), gridspec_kw={"width_ratios": [1.6, 1]})
+    pixels = np.array(row["pixels"]).reshape(n_filters, size, size)
+    mosaic = np.ones((2 * (size + 1), per_row * (size + 1))) * np.nan
+    for f in range(n_filters):
+        top, left_edge = (f // per_row) * (size + 1), (f % per_row) * (size + 1)
+        mosaic[top:top + size, left_edge:left_edge + size] = pixels[f]
+    left.imshow(mosaic, cmap="gray", vmin=0, vmax=1)
+    left.set(xticks=[], yticks=[], title=f"the {n_filters} first-layer filters")
+    matrix = np.array(row["confusion"]).reshape(10, 10)
+    right.imshow(np.sqrt(matrix), cmap="Blues", vmin=0, vmax=np.sqrt(40))
+    right.set(xticks=range(10), yticks=range(10), xlabel="the network's answer", ylabel="true digit")
+    fig.suptitle(describe_snapshot(row).split(":")[0], color=figures.INK)
+    return fig
+
+
+explorables.show(grid, chart, title="AlexNet on digits, epoch by epoch: first-layer filters and test answers",
+                 describe=describe_snapshot, fallback=draw_snapshot)
 
 # %% [markdown]
 # ## 2012 vs. now

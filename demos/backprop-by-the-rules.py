@@ -12,15 +12,19 @@
 # two independent ways, and then counts what it costs.
 
 # %%
+import altair as alt
 import matplotlib.pyplot as plt
 import numpy as np
 
-from nutshell import figures
+from nutshell import explorables, figures
 from nutshell.nets.backprop_rules import (
     BACKPROP_DEMO,
+    COST_METHODS,
     autograd_gradients,
     backward,
+    cost_grid,
     count_weights,
+    describe_costs,
     finite_difference_gradients,
     forward,
     loglog_slope,
@@ -139,7 +143,11 @@ ax.set(xlabel="finite-difference step h", ylabel="largest relative error",
        title="finite differences against backpropagation")
 ax.legend(loc="lower left")
 ax.grid(True)
-figures.show(fig, "finite-difference-step")
+figures.show(fig, "finite-difference-step", description=(
+    "Largest relative error of finite differences against backpropagation, against the step h, both on"
+    f" logarithmic scales, for h from {min(S.fd_steps_to_try):g} to {max(S.fd_steps_to_try):g}: a V shape."
+    f" The error falls as h shrinks, reaches its lowest, {min(worst):.0e}, at h = {best:g}, and rises again"
+    f" for smaller h, where rounding noise takes over; a dotted line marks the h used above, {S.fd_step:g}."))
 
 # %% [markdown]
 # ## What each method costs
@@ -179,7 +187,14 @@ for ax in (left, right):
     ax.grid(True, which="major")
     ax.legend(loc="upper left")
 fig.tight_layout()
-figures.show(fig, "cost-against-weights")
+figures.show(fig, "cost-against-weights", description=(
+    "Two panels against the number of weights, from"
+    f" {weights[0]:,} to {weights[-1]:,}, all on logarithmic scales, with one line each for the forward pass,"
+    " the backward pass and finite differences. Left, multiply-adds counted from the shapes: forward and"
+    " backward rise side by side, the backward pass a bit under twice the forward pass, while finite"
+    f" differences rise far more steeply, to {rows[-1].fd_ops:.1e} for the largest network. Right, the"
+    f" median seconds timed on this machine, with the same order: {rows[-1].fd_s:.2g} s for finite"
+    f" differences on the largest network, {1e3 * rows[-1].backward_s:.2g} ms for its backward pass."))
 
 # %%
 operations_slope = loglog_slope(weights, [r.forward_ops.total + r.backward_ops.total for r in rows])
@@ -204,6 +219,52 @@ print(f"largest network ({largest.weights:,} weights): backpropagation"
 # backward passes barely get slower at first, and a finite-difference gradient, being thousands of
 # forward passes, pays that overhead thousands of times.
 #
+# ## Explore: deeper or wider
+#
+# The sweep above kept the depth fixed. Here the same counts cover five depths as well as the six
+# widths, thirty networks in all: choose a size, and the left panel shows what one gradient costs each
+# way; the right one shows, for every width at the chosen depth, how the two ways grow with the number
+# of weights. The counts come from the recorded shapes of real forward and backward passes, run while
+# this page was built.
+
+# %%
+grid = cost_grid(S)
+methods = [label for _, label in COST_METHODS]
+colours = alt.Scale(domain=methods, range=figures.PALETTE[:4])
+bars = alt.Chart(explorables.data("costs")).transform_filter(explorables.SELECTED).mark_bar().encode(
+    y=alt.Y("method:N", sort=methods, title=None),
+    x=alt.X("ops:Q", scale=alt.Scale(type="log", domain=[1e2, 1e12]), title="multiply-adds (counted)",
+            axis=alt.Axis(format="~s", values=[1e2, 1e4, 1e6, 1e8, 1e10, 1e12])),
+    x2=alt.X2(datum=1e2),  # a bar on a log scale needs a start other than zero
+    color=alt.Color("method:N", scale=colours, legend=None),
+).properties(width=400, height=120, title="one gradient, this network", name="costs")
+growth = alt.Chart(explorables.data("rows")).transform_filter("datum.depth == depth").transform_fold(
+    ["backprop", "finite_differences"], as_=["key", "ops"]).transform_calculate(
+    method="datum.key == 'backprop' ? 'backpropagation: both passes' : 'finite differences'")
+lines = growth.mark_line(point=True).encode(
+    x=alt.X("weights:Q", scale=alt.Scale(type="log"), title="number of weights"),
+    y=alt.Y("ops:Q", scale=alt.Scale(type="log", domain=[1e2, 1e12]), title="multiply-adds",
+            axis=alt.Axis(format="~s", values=[1e2, 1e4, 1e6, 1e8, 1e10, 1e12])),
+    color=alt.Color("method:N", scale=colours, legend=None),
+)
+chosen = lines.transform_filter(explorables.SELECTED).mark_point(size=180, filled=False, strokeWidth=2.5)
+growth_title = "every width at this depth (circled: this network)"
+chart = alt.vconcat(bars, (lines + chosen).properties(width=400, height=180, title=growth_title))
+
+
+def draw_costs(row):
+    fig, ax = plt.subplots(figsize=(6, 2.4))
+    keys = [key for key, _ in COST_METHODS]
+    ax.barh(methods[::-1], [row[key] for key in keys][::-1], color=figures.PALETTE[:4][::-1])
+    ax.set(xscale="log", xlim=(1e2, 1e12), xlabel="multiply-adds (counted)",
+           title=f"{row['depth']} hidden layers of {row['units']} units: one gradient")
+    return fig
+
+
+explorables.show(grid, chart, title="What one gradient costs, by network size", describe=describe_costs,
+                 fallback=draw_costs)
+
+# %% [markdown]
 # ## What to take away
 #
 # - Backpropagation is two rules each way. Forward: multiply by the weight matrix, apply the function.

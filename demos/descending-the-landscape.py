@@ -16,19 +16,24 @@
 # %%
 import inspect
 
+import altair as alt
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.colors import LinearSegmentedColormap, to_rgb
 
-from nutshell import figures
+from nutshell import explorables, figures
 from nutshell.nets.landscapes import (
     LANDSCAPE_DEMO as S,
+    OPTIMIZER_NAMES,
     arrival_grid,
     before_arrival,
     bounce_factor,
     compare_batches,
     contenders,
+    contour_lines,
+    describe_descent,
+    descent_grid,
     lingering,
     lookahead_path,
     min_loss,
@@ -52,6 +57,11 @@ torch.set_num_threads(1)  # two numbers at a time: one thread is plenty
 COLOURS = dict(zip(["gradient descent", "momentum", "Nesterov", "RMSprop"], figures.PALETTE))
 # Height as shade: from clear to translucent grey, so it reads on light and dark pages alike.
 HEIGHT = LinearSegmentedColormap.from_list("height", [(*to_rgb(figures.INK), alpha) for alpha in (0.0, 0.5)])
+LEVELS = {  # the heights each surface's contour lines are drawn at
+    "valley": np.geomspace(1e-3, 5, 12),
+    "plateau": [0.01, 0.05, 0.2, 0.5, 0.8, 0.95, 0.99, 1.0, 1.02, 1.05],
+    "saddle": np.linspace(-0.24, 2.5, 16),
+}
 
 # %% [markdown]
 # ## Four update rules
@@ -117,7 +127,19 @@ def in_view(points, view):
     return points if leaves.size == 0 else points[: leaves[0] + 1]
 
 
-def draw_race(surface, race, runs, title, levels, name,
+def race_outcomes(surface, race, runs):
+    """How each optimiser's race ended, in words: "momentum arrives after 86 steps, …"."""
+    words = []
+    for label, trajectory in runs.items():
+        arrived = steps_to_arrive(trajectory, surface, race.tolerance)
+        if arrived is not None:
+            words.append(f"{label} arrives after {arrived} steps")
+        else:
+            words.append(f"{label} {'diverges' if trajectory.diverged else 'does not arrive'}")
+    return "; ".join(words)
+
+
+def draw_race(surface, race, runs, title, levels, name, description,
               clip=None, equal_axes=True, last_step=None, mark=None):
     """Contour plot with every optimiser's path on the left, loss above the minimum on the right."""
     x0, x1, y0, y1 = race.view
@@ -143,13 +165,17 @@ def draw_race(surface, race, runs, title, levels, name,
               xlim=(0, last_step or race.steps),
               title="loss (dotted: arrived)")
     right.grid(True)
-    right.legend(loc="upper right", fontsize=8)
+    right.legend(loc="upper right", fontsize="small")
     fig.tight_layout()
-    figures.show(fig, name)
+    figures.show(fig, name, description=(
+        f"Left: {description}, as contour lines, with the path of each optimiser from the starting dot."
+        " Right: each optimiser's loss above the minimum against the step, on a logarithmic scale, with a"
+        f" dotted line where it counts as arrived. {race_outcomes(surface, race, runs).capitalize()}."))
 
 
 draw_race(valley, vrace, valley_runs, "a narrow valley (y stretched): paths from the dot",
-          np.geomspace(1e-3, 5, 12), "valley-race", clip=200, equal_axes=False,
+          LEVELS["valley"], "valley-race", "a long narrow valley along x with its minimum at the origin",
+          clip=200, equal_axes=False,
           last_step=3 * max(steps_to_arrive(t, valley, vrace.tolerance) or 0 for t in valley_runs.values()))
 
 # %% [markdown]
@@ -192,8 +218,12 @@ ax.axhline(0, color=figures.INK, linewidth=0.8)
 ax.set(xlabel="step", ylabel="y (across the valley)",
        title=f"the across-valley coordinate, first {S.zigzag_steps} steps")
 ax.grid(True)
-ax.legend(loc="upper right", fontsize=8)
-figures.show(fig, "valley-zigzag")
+ax.legend(loc="upper right", fontsize="small")
+figures.show(fig, "valley-zigzag", description=(
+    f"The coordinate across the valley, y, against the step for the first {S.zigzag_steps} steps of gradient"
+    f" descent and of momentum with μ = {' and μ = '.join(f'{mu}' for mu in S.zigzag_momenta if mu)}. All"
+    " start at the same offset and swing from wall to wall around y = 0; the swings of moderate momentum"
+    " die out soonest, those of the largest momentum last longest."))
 
 # %% [markdown]
 # Moderate momentum does both things the story promises. Large momentum still arrives sooner than
@@ -269,7 +299,7 @@ image = ax.imshow(np.log2(ratio).T, origin="lower", cmap="coolwarm", vmin=-3, vm
 for i, j in zip(*np.nonzero(nag < 0)):
     ax.text(i, j, "×", ha="center", va="center", color=figures.INK, fontsize=12)
 for i, j in zip(*np.nonzero(both)):
-    ax.text(i, j, f"{ratio[i, j]:.2f}", ha="center", va="center", fontsize=6.5, color="black")
+    ax.text(i, j, f"{ratio[i, j]:.2f}", ha="center", va="center", fontsize=8, color="black")
 ax.set(xticks=range(len(S.grid_lrs)), xticklabels=[f"{lr:g}" for lr in S.grid_lrs],
        yticks=range(len(S.grid_momenta)), yticklabels=[f"{mu:g}" for mu in S.grid_momenta],
        xlabel="learning rate × curvature across the valley (ηh)", ylabel="μ",
@@ -277,7 +307,15 @@ ax.set(xticks=range(len(S.grid_lrs)), xticklabels=[f"{lr:g}" for lr in S.grid_lr
 colourbar = fig.colorbar(image, ax=ax, ticks=[-3, -2, -1, 0, 1, 2, 3])
 colourbar.ax.set_yticklabels(["⅛", "¼", "½", "1", "2", "4", "8"])
 colourbar.set_label("ratio (blue: Nesterov first)")
-figures.show(fig, "nesterov-grid")
+figures.show(fig, "nesterov-grid", description=(
+    "A grid of coloured cells, learning rate times curvature across the valley (ηh, from"
+    f" {S.grid_lrs[0]:g} to {S.grid_lrs[-1]:g}) across and μ (from {S.grid_momenta[0]:g} to"
+    f" {S.grid_momenta[-1]:g}) up, each holding Nesterov's steps to arrive divided by momentum's: blue"
+    f" where Nesterov is first, red where it is later. Of {mom.size} settings, Nesterov arrives no later in"
+    f" {np.sum(both & (nag <= mom))} and later in {np.sum(both & (nag > mom))}, by ratios close to 1 at"
+    " small μ and as low as"
+    f" {np.nanmin(ratio):.2f} at the largest; crosses mark the {np.sum(nag < 0)} settings, at the larger"
+    " learning rates, where Nesterov never arrives."))
 
 # %% [markdown]
 # Where both are stable and $\mu$ is large, the look-ahead pays off handsomely: it brakes before
@@ -319,9 +357,14 @@ for ax, lr in zip(axes, (vrace.lr, S.large_lr)):
     ax.set(xlabel="step", xlim=(0, 700), title=f"learning rate {lr}")
     ax.grid(True)
 axes[0].set(ylabel="loss ÷ starting loss", ylim=(1e-7, 1e10))
-axes[0].legend(loc="upper right", fontsize=8)
+axes[0].legend(loc="upper right", fontsize="small")
 fig.tight_layout()
-figures.show(fig, "momentum-schedule")
+figures.show(fig, "momentum-schedule", description=(
+    "Loss divided by the starting loss, on a logarithmic scale, against the step, for the rising momentum"
+    f" schedule and for constant high momentum; left at the race's learning rate {vrace.lr}, right at the"
+    f" larger {S.large_lr}. On the left the constant high momentum first climbs far above the starting"
+    " loss and settles late, the schedule does not; on the right it is the schedule's low start whose"
+    " loss explodes."))
 
 # %% [markdown]
 # At the race's learning rate the advice holds: high momentum from the first step carries the
@@ -352,7 +395,8 @@ for name, trajectory in plateau_runs.items():
 
 # %%
 draw_race(plateau, prace, plateau_runs, "plateau (left), cliff, floor and wall (right)",
-          [0.01, 0.05, 0.2, 0.5, 0.8, 0.95, 0.99, 1.0, 1.02, 1.05], "plateau-race")
+          LEVELS["plateau"], "plateau-race",
+          "a wide plateau on the left that drops down a cliff at x = 0 to a floor closed by a wall")
 
 # %% [markdown]
 # RMSprop's claim is that it takes large steps where the surface is flat and small ones where it is
@@ -413,8 +457,13 @@ ax.axvspan(prace.view[0], S.plateau_below, color=figures.PALETTE[5], alpha=0.08,
 ax.set(xlabel="x where the step starts", ylabel="step length along x", xlim=(prace.view[0], prace.view[1]),
        ylim=(1e-5, 5), title="step length along the way, until arrival")
 ax.grid(True)
-ax.legend(loc="upper right", fontsize=8, ncol=2)
-figures.show(fig, "plateau-steps")
+ax.legend(loc="upper right", fontsize="small", ncol=2)
+figures.show(fig, "plateau-steps", description=(
+    "Length of each step along x, on a logarithmic scale, against the x where the step starts, for gradient"
+    " descent and RMSprop, with the plateau and the cliff shaded. Gradient descent's steps are about"
+    f" {sizes['gradient descent'].plateau_step:.0e} long on the plateau and up to"
+    f" {sizes['gradient descent'].cliff_step:.2f} on the cliff; RMSprop's stay within a factor of"
+    f" {sizes['RMSprop'].step_ratio:.2g} of each other all the way."))
 
 # %% [markdown]
 # Gradient descent crawls across the plateau and takes its longest strides on the cliff. RMSprop
@@ -440,7 +489,8 @@ for name, trajectory in saddle_runs.items():
 
 # %%
 draw_race(saddle, srace, saddle_runs, "a saddle (×) at the origin, minima above and below",
-          np.linspace(-0.24, 2.5, 16), "saddle-race", mark=saddle.saddle)
+          LEVELS["saddle"], "saddle-race",
+          "a saddle at the origin, marked by a cross, with minima above and below it", mark=saddle.saddle)
 
 # %% [markdown]
 # Near the saddle the gradient is close to zero in every direction, so gradient descent slows to
@@ -458,8 +508,11 @@ ax.axhline(S.saddle_radius, color=figures.INK, linestyle=":", linewidth=0.8)
 ax.set(xlabel="step", ylabel="distance from the saddle",
        title="how long each one lingers, until arrival (dotted: near)")
 ax.grid(True)
-ax.legend(loc="upper right", fontsize=8)
-figures.show(fig, "saddle-distance")
+ax.legend(loc="upper right", fontsize="small")
+figures.show(fig, "saddle-distance", description=(
+    "Distance from the saddle against the step, until arrival, for each optimiser, with a dotted line at"
+    f" {S.saddle_radius} below which a point counts as near. Steps spent near the saddle: "
+    + ", ".join(f"{name} {count}" for name, count in near.items()) + "."))
 
 # %% [markdown]
 # ## Nesterov against momentum, surface by surface
@@ -480,6 +533,64 @@ for surface, race in surfaces(S).values():
 # the valley race outright: whether it arrives sooner depends on the settings more than on the
 # method.
 #
+# ## Explore: your own race
+#
+# Choose a surface, an optimiser, a learning rate and (for momentum and Nesterov) a momentum
+# coefficient, and see the path it takes from the race's starting point and how many steps it needs
+# to arrive. The learning rate is a multiple of the one each surface's race used (RMSprop's of its
+# own), so that one slider suits all three surfaces. Every combination was run with the same code as
+# the races above while this page was built; the figure only shows the one chosen. Paths longer than
+# the figure can show are thinned after their first steps, and a path that leaves the figure stops
+# where it leaves.
+
+# %%
+grid = descent_grid(S)
+grid.tables["contours"] = [{"surface": name, "line": number, **line} for name, (surface, race)
+                           in surfaces(S).items()
+                           for number, line in enumerate(contour_lines(surface, race.view, LEVELS[name]))]
+
+
+def view_of(side):
+    """A Vega expression: one end of the chosen surface's view (side 0–3: x min, x max, y min, y max)."""
+    return {"expr": " : ".join(f"surface == '{name}' ? {race.view[side]}" for name, (_, race)
+                               in surfaces(S).items()) + " : 0"}
+
+
+x = alt.X("x:Q", scale=alt.Scale(domainMin=view_of(0), domainMax=view_of(1), nice=False, zero=False))
+y = alt.Y("y:Q", scale=alt.Scale(domainMin=view_of(2), domainMax=view_of(3), nice=False, zero=False))
+contours = alt.Chart(explorables.data("contours")).transform_filter("datum.surface == surface")
+contours = contours.transform_flatten(["xs", "ys"], as_=["x", "y"]).transform_window(
+    order="row_number()", groupby=["line"]).mark_line(
+    strokeWidth=0.7, opacity=0.45, clip=True).encode(x=x, y=y, detail="line:N", order="order:Q",
+                                                    color=alt.value(figures.INK))
+path = alt.Chart(explorables.data("rows")).transform_filter(explorables.SELECTED).transform_flatten(
+    ["xs", "ys"], as_=["x", "y"]).transform_window(step="row_number()")
+colour = alt.Color("optimizer:N", scale=alt.Scale(domain=list(OPTIMIZER_NAMES), range=figures.PALETTE[:4]),
+                   legend=None)
+line = path.mark_line(point=alt.OverlayMarkDef(size=14), strokeWidth=1.5, clip=True).encode(
+    x=x, y=y, order="step:Q", color=colour)
+start = path.transform_filter("datum.step == 1").mark_point(size=90, filled=True, clip=True).encode(
+    x=x, y=y, color=alt.value(figures.INK))
+chart = (contours + line + start).properties(width="container", height=260)  # as wide as the column
+
+
+def draw_path(row):
+    surface, race = surfaces(S)[row["surface"]]
+    x0, x1, y0, y1 = race.view
+    xx, yy = np.meshgrid(np.linspace(x0, x1, 400), np.linspace(y0, y1, 200))
+    fig, ax = plt.subplots(figsize=(7, 3.4))
+    ax.contourf(xx, yy, surface.loss(np.stack([xx, yy])), levels=LEVELS[row["surface"]], cmap=HEIGHT,
+                extend="both")
+    ax.plot(row["xs"], row["ys"], marker=".", markersize=3, linewidth=1, color=COLOURS[row["optimizer"]])
+    ax.plot(*race.start, "o", color=figures.INK, markersize=7)
+    ax.set(xlim=(x0, x1), ylim=(y0, y1), xlabel="x", ylabel="y", title=describe_descent(row).split(":")[0])
+    return fig
+
+
+explorables.show(grid, chart, title="Your own race: surface, optimiser, learning rate and momentum",
+                 describe=describe_descent, fallback=draw_path)
+
+# %% [markdown]
 # ## A real network: the whole data set or a minibatch?
 #
 # Finally the first choice anyone training a network makes. The network has one hidden layer of
@@ -531,9 +642,16 @@ for ax in (left, right):
     ax.grid(True)
 left.set(xlabel="step", ylabel="training loss (whole set)", title="per step")
 right.set(xlabel="passes over the training set", title="per pass over the data")
-left.legend(loc="upper right", fontsize=8)
+left.legend(loc="upper right", fontsize="small")
 fig.tight_layout()
-figures.show(fig, "batch-versus-minibatch")
+full_steps, mini_steps = full.steps_to(target), mini[0].steps_to(target)
+figures.show(fig, "batch-versus-minibatch", description=(
+    "Training loss on the whole set, on a logarithmic scale, for full-batch gradient descent and for"
+    f" minibatches of {net.batch_size}, with the target {target} dotted; left against the step, right against"
+    f" passes over the training set. Per step the two are close (full batch reaches the target after"
+    f" {full_steps} steps, the minibatch run after {mini_steps}); per pass over the data the minibatch"
+    f" run gets there after {mini[0].epochs(mini_steps):.2g} passes, full batch after"
+    f" {full.epochs(full_steps):.3g}. The minibatch curve is visibly noisy."))
 
 # %% [markdown]
 # ## What to take away

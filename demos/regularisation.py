@@ -15,21 +15,24 @@
 # numpy, on a CPU.
 
 # %%
+import altair as alt
 import matplotlib.pyplot as plt
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from nutshell import figures
+from nutshell import explorables, figures
 from nutshell.nets.regularisation import REGULARISATION_DEMO as S
 from nutshell.nets.regularisation import (
     Regulariser,
     accuracy_with_units_removed,
     best_strength,
     confidence_when_wrong,
+    describe_regularisation,
     dropout_scaling_check,
     outcome,
+    regularisation_grid,
     split_for,
-    strength_sweep,
+    sweep_points,
     thinned_ensemble_probabilities,
     train,
     train_over_seeds,
@@ -109,7 +112,12 @@ right.annotate("lowest test loss", (plain.curve_steps[best], plain.test_loss[bes
                arrowprops={"arrowstyle": "->", "color": figures.INK}, color=figures.INK)
 left.legend()
 fig.tight_layout()
-figures.show(fig, "overfitting")
+figures.show(fig, "overfitting", description=(
+    "Two panels against the gradient-descent step, for the training and the test images, without"
+    f" regularisation. Left, the error: on the training images it reaches {plain.train_error[-1]:.0%}"
+    f" early on, on the test images it stalls near {plain.test_error[-1]:.0%}. Right, the cross-entropy:"
+    f" the training loss falls towards zero while the test loss is lowest ({plain.test_loss[best]:.2f}, a"
+    f" circled point) at step {plain.curve_steps[best]} and then creeps up to {plain.test_loss[-1]:.2f}."))
 
 # %% [markdown]
 # ## How strong a penalty?
@@ -119,10 +127,12 @@ figures.show(fig, "overfitting")
 # one with the lowest error on the validation images (never the test images). The right panel
 # counts the weights that end up within a hair of zero (the threshold is printed below).
 # The validation set is small, so neighbouring strengths differ by only a few images; the choice
-# is a reasonable one, not a precise optimum.
+# is a reasonable one, not a precise optimum. (These nets, and a few dropout nets, are also what the
+# explorable figure further down shows.)
 
 # %%
-sweeps = {"L2": strength_sweep("l2", S), "L1": strength_sweep("l1", S)}
+grid = regularisation_grid(S)  # every strength of both penalties, and dropout at a few rates
+sweeps = {"L2": sweep_points(grid, "l2"), "L1": sweep_points(grid, "l1")}
 chosen = {name: best_strength(points) for name, points in sweeps.items()}
 for name, points in sweeps.items():
     print(name + ":  " + "   ".join(f"λ={p.strength:g}: {p.val_error:.1%}" for p in points))
@@ -146,7 +156,20 @@ for ax in (left, right):
     ax.grid(True)
     ax.legend()
 fig.tight_layout()
-figures.show(fig, "strength-sweep")
+
+
+def sweep_words(name):
+    points = sweeps[name]
+    return (f"{name} from λ = {points[0].strength:g} to {points[-1].strength:g}: validation error from"
+            f" {points[0].val_error:.0%} to {points[-1].val_error:.0%}, weights near zero from"
+            f" {points[0].census.fraction_small:.0%} to {points[-1].census.fraction_small:.0%};"
+            f" chosen λ = {chosen[name]:g}")
+
+
+figures.show(fig, "strength-sweep", description=(
+    "Two panels against the penalty strength λ on a logarithmic scale, one line each for L2 and L1: left"
+    " the validation error, with the chosen strength circled, right the fraction of weights near zero. "
+    + ". ".join(sweep_words(name) for name in sweeps) + "."))
 
 # %% [markdown]
 # Raising the L1 strength empties the weight matrices quickly, and past a point the validation
@@ -199,7 +222,12 @@ right.set(xticks=range(len(names)), xticklabels=names, ylabel="test error", ylim
           title="test error (bar: mean, dots: training sets)")
 right.grid(True, axis="y")
 fig.tight_layout()
-figures.show(fig, "test-error")
+mean_test = {name: np.mean([o.test_error for o in results]) for name, results in outcomes.items()}
+figures.show(fig, "test-error", description=(
+    "Left: test error against the gradient-descent step on the first seed's training set, one line per way"
+    f" of training ({', '.join(names)}). Right: the mean test error over {len(S.seeds)} training sets as"
+    " bars, with one dot per training set: "
+    + ", ".join(f"{name} {error:.1%}" for name, error in mean_test.items()) + "."))
 
 # %% [markdown]
 # Every net still gets all its training images right, so the gap between training and test error
@@ -248,7 +276,14 @@ for ax, (name, net) in zip(axes, nets.items()):
 axes[0].set(ylabel="number of weights", ylim=(0, len(nets["none"].weights) * 0.6))
 fig.suptitle(f"all weights after training (dotted: |w| = {S.small_weight:g})", color=figures.INK)
 fig.tight_layout()
-figures.show(fig, "weight-histograms")
+figures.show(fig, "weight-histograms", description=(
+    "Histograms of the size of every weight on a logarithmic axis, one panel per way of training ("
+    + ", ".join(nets) + "), with a separate bar at the left edge for weights that are exactly zero and a"
+    f" dotted line at |w| = {S.small_weight:g}. "
+    + "; ".join(f"{name}: {c.fraction_small:.0%} of the weights below the line, {c.fraction_zero:.0%}"
+                f" exactly zero" for name, c in census.items())
+    + ". Plain L1 piles the small weights up in a band just below the line; only the proximal step"
+    " gives a tall bar of exact zeros."))
 
 # %% [markdown]
 # For the penalties, the story holds up here, with one correction. L1 does put most weights at (or, with plain
@@ -256,6 +291,61 @@ figures.show(fig, "weight-histograms")
 # shrinks the whole distribution, leaving almost no weight near zero. The correction: "set to zero"
 # needs the proximal step; plain gradient descent only gets the weights to hover.
 #
+# ## Explore: how strong, and what it does
+#
+# Every strength tried in the sweeps above, and dropout of the hidden units at three rates, each
+# trained on the first seed's training set while this page was built: choose a regulariser and its
+# strength (or none), and see where the weights end up and how the error on the training and test
+# images moves during training.
+
+# %%
+grid = explorables.with_defaults(grid, l2=chosen["L2"], l1=chosen["L1"])
+low, high = S.histogram_range
+ticks = {low - 0.75: "0", -6: "10⁻⁶", -4: "10⁻⁴", -2: "10⁻²", 0: "1"}
+n_weights = sum(b["count"] for b in grid.tables["histogram"] if b["row"] == 0)
+histogram = alt.Chart(explorables.data("histogram")).transform_filter(explorables.SELECTED).mark_bar().encode(
+    x=alt.X("lo:Q", title="|w| (log scale; the bar at 0 counts exact zeros)",
+            scale=alt.Scale(domain=[low - 1.1, high + 0.1], nice=False, zero=False),
+            axis=alt.Axis(values=list(ticks), labelExpr=" : ".join(
+                f"datum.value == {v} ? '{label}'" for v, label in ticks.items()) + " : ''")),
+    x2="hi:Q",
+    y=alt.Y("count:Q", title="number of weights", scale=alt.Scale(domain=[0, 0.6 * n_weights], clamp=True)),
+    y2=alt.Y2(datum=0),
+    color=alt.condition("datum.zero", alt.value(figures.INK), alt.value(COLOURS["L2"])),
+).properties(width=440, height=170, title="all weights after training")
+curves = alt.Chart(explorables.data("curves")).transform_filter(explorables.SELECTED).mark_line().encode(
+    x=alt.X("step:Q", title="gradient-descent step"),
+    y=alt.Y("error:Q", title="error", scale=alt.Scale(domain=[0, 0.3], clamp=True),
+            axis=alt.Axis(format="%")),
+    color=alt.Color("images:N", title=None, scale=alt.Scale(domain=["training", "test"],
+                                                            range=[figures.INK, COLOURS["L1"]]),
+                    legend=alt.Legend(orient="bottom")),
+).properties(width=440, height=150, title="error while training")
+chart = alt.vconcat(histogram, curves)
+
+
+def draw_regularised(row):
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.2))
+    number = grid.rows.index(row)
+    bins = [b for b in grid.tables["histogram"] if b["row"] == number]
+    left.bar([b["lo"] for b in bins], [b["count"] for b in bins], width=[b["hi"] - b["lo"] for b in bins],
+             align="edge", color=[figures.INK if b["zero"] else COLOURS["L2"] for b in bins])
+    left.set(xlabel="log₁₀ |w| (left bar: exactly 0)", ylabel="number of weights", ylim=(0, 0.6 * n_weights),
+             title="all weights after training")
+    for images, colour in (("training", figures.INK), ("test", COLOURS["L1"])):
+        points = [c for c in grid.tables["curves"] if c["row"] == number and c["images"] == images]
+        right.plot([c["step"] for c in points], [c["error"] for c in points], color=colour, label=images)
+    right.set(xlabel="gradient-descent step", ylabel="error", ylim=(0, 0.3), title="error while training")
+    right.legend()
+    fig.suptitle(describe_regularisation(row).split(":")[0], color=figures.INK)
+    fig.tight_layout()
+    return fig
+
+
+explorables.show(grid, chart, title="Regularisers and their strength: the weights and the error",
+                 describe=describe_regularisation, fallback=draw_regularised)
+
+# %% [markdown]
 # ## Dropout at test time: why there is nothing to rescale
 #
 # A unit that is kept with probability 1 − p and then multiplied by 1/(1 − p) has, on average over
@@ -343,7 +433,13 @@ for ax in (left, right):
     ax.grid(True)
     ax.legend()
 fig.tight_layout()
-figures.show(fig, "co-adaptation")
+figures.show(fig, "co-adaptation", description=(
+    "Left: for each hidden unit of the first seed's networks, sorted from most to least important on a"
+    " logarithmic axis, the share of test predictions that change when that one unit is switched off."
+    " Right: test accuracy against the share of hidden units switched off at random ("
+    + ", ".join(f"{f:.0%}" for f in S.removed_fractions) + "), averaged over the training sets: "
+    + "; ".join(f"{name} from {np.mean(rows, axis=0)[0]:.0%} to {np.mean(rows, axis=0)[-1]:.0%}"
+                for name, rows in removal.items()) + "."))
 
 # %% [markdown]
 # On average, switching off a single unit changes almost nothing in any of these networks; the

@@ -10,17 +10,20 @@
 # This page measures the case for them on a small regression task, and one known way they fail.
 
 # %%
+import altair as alt
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from nutshell import figures
+from nutshell import explorables, figures
 from nutshell.nets.deep import make_net
 from nutshell.nets.relu import (
     INIT_FOR,
     RELU_DEMO,
     activation_derivatives,
+    dead_unit_grid,
     dead_unit_sweep,
+    describe_dead_units,
     mean_dead_per_layer,
     slopes_in_network,
     split_task,
@@ -62,7 +65,10 @@ ax.text(6, 0.27, "1/4", color=BLUE, ha="right")
 ax.set(xlabel="input z to the unit", ylabel="derivative f′(z)", title="slope of each activation, by autograd")
 ax.grid(True)
 ax.legend(loc="upper left")
-figures.show(fig, "activation-slopes")
+figures.show(fig, "activation-slopes", description=(
+    "The derivative of each activation for inputs z from −6 to 6. The sigmoid's is a low bump that peaks"
+    f" at {slopes['sigmoid'].max():.2f} at z = 0; tanh's is a narrower bump that peaks at"
+    f" {slopes['tanh'].max():.0f}; the ReLU's is a step: 0 for every z up to 0, 1 for every z above."))
 
 # %% [markdown]
 # ## The slopes a network actually sees
@@ -139,10 +145,25 @@ for ax in axes[-1]:
     ax.set_xlabel("SGD step")
 for ax in axes[:, 0]:
     ax.set_ylabel("training loss")
-axes[0, 0].legend(loc="upper right", fontsize=8)
+axes[0, 0].legend(loc="upper right", fontsize="small")
 fig.suptitle("training loss by depth (dotted: the threshold; 1 = predicting the mean)", color=figures.INK)
 fig.tight_layout()
-figures.show(fig, "loss-by-depth")
+
+
+def depths_where(activation, lr, reached=True):
+    chosen = [r.depth for r in runs if (r.activation, r.lr) == (activation, lr)
+              and (r.steps_to_threshold is not None) == reached]
+    return ", ".join(map(str, chosen)) or "none"
+
+
+figures.show(fig, "loss-by-depth", description=(
+    f"Training loss against SGD step, one panel per depth ({', '.join(map(str, S.depths))} hidden layers),"
+    f" for the sigmoid at learning rate {S.lr:g}, the sigmoid at {S.boosted_sigmoid_lr:g} and the ReLU at"
+    f" {S.lr:g}; a dotted line marks the threshold {S.loss_threshold}. The ReLU networks fall below it"
+    f" at depths {depths_where('relu', S.lr)}; the sigmoid networks at {S.lr:g} only at depths"
+    f" {depths_where('sigmoid', S.lr)}, and at {S.boosted_sigmoid_lr:g} at depths"
+    f" {depths_where('sigmoid', S.boosted_sigmoid_lr)}. Where a sigmoid network does not learn, its loss"
+    " stays flat at about 1, the loss of predicting the mean."))
 
 # %%
 fig, ax = plt.subplots(figsize=(6.4, 3.4))
@@ -157,13 +178,20 @@ for (activation, lr), colour in colours.items():
         offset = 0.08 if lr == S.boosted_sigmoid_lr else -0.08
         ax.scatter(np.add(missed, offset), [ceiling] * len(missed), marker="x", color=colour, zorder=3)
 ax.axhline(S.steps, color=figures.INK, linestyle=":", linewidth=0.8)
-ax.text(max(S.depths), S.steps * 0.9, "step budget", ha="right", va="top", fontsize=8)
-ax.text(min(S.depths), ceiling, "× not reached within the budget", va="center", fontsize=8)
+ax.text(max(S.depths), S.steps * 0.9, "step budget", ha="right", va="top", fontsize="small")
+ax.text(min(S.depths), ceiling, "× not reached within the budget", va="center", fontsize="small")
 ax.set(xlabel="hidden layers", ylabel=f"steps to loss < {S.loss_threshold}", xticks=list(S.depths),
        ylim=(10, ceiling * 1.4), title="how long each network takes to learn the task")
 ax.grid(True)
-ax.legend(loc="center right", fontsize=8)
-figures.show(fig, "steps-to-threshold")
+ax.legend(loc="center right", fontsize="small")
+relu_steps = [r.steps_to_threshold for r in runs if r.activation == "relu" and r.steps_to_threshold]
+figures.show(fig, "steps-to-threshold", description=(
+    f"Steps until the training loss first falls below {S.loss_threshold}, on a logarithmic scale, against"
+    " the number of hidden layers, one line per kind of network; a cross at the top marks a network that"
+    f" did not get there within the budget of {S.steps} steps. The ReLU networks need between"
+    f" {min(relu_steps)} and {max(relu_steps)} steps at every depth. The sigmoid networks at"
+    f" {S.lr:g} miss the budget at depths {depths_where('sigmoid', S.lr, reached=False)}, and at"
+    f" {S.boosted_sigmoid_lr:g} at depths {depths_where('sigmoid', S.boosted_sigmoid_lr, reached=False)}."))
 
 # %% [markdown]
 # With one hidden layer both activations learn the task quickly and end at about the same loss. Every
@@ -207,7 +235,8 @@ for depth in S.depths:
 # just broken.
 
 # %%
-sweep = dead_unit_sweep(S)
+with explorables.Stopwatch() as sweep_time:
+    sweep = dead_unit_sweep(S)
 at_init = max(max(run.dead_at_init) for run in sweep)
 print(f"{S.dead_depth} hidden layers of {S.width} ReLUs, {S.dead_steps} steps, {len(S.dead_seeds)} seeds per"
       f" learning rate, {len(X_heldout)} held-out points; before training, at most"
@@ -235,17 +264,23 @@ for lr in S.dead_lrs:
         ax.scatter(*zip(*finite), s=14, color=ORANGE, alpha=0.7)
     diverged = sum(run.diverged for run in chosen)
     if diverged:
-        ax.annotate(f"{diverged} of {len(chosen)}\ndiverged", (lr, 0.5), ha="center", fontsize=8)
+        ax.annotate(f"{diverged} of {len(chosen)}\ndiverged", (lr, 0.5), ha="center", fontsize="small")
 means = [np.mean([r.dead_overall for r in sweep if r.lr == lr and not r.diverged]) for lr in S.dead_lrs]
 ax.plot(S.dead_lrs, means, color=ORANGE, label="mean of the runs that did not diverge")
 for lr, text in ((S.sensible_lr, "sensible"), (S.too_large_lr, "too large")):
     ax.axvline(lr, color=figures.INK, linestyle=":", linewidth=0.8)
-    ax.text(lr, 0.62, text, ha="center", fontsize=8)
+    ax.text(lr, 0.62, text, ha="center", fontsize="small")
 ax.set(xlabel="learning rate", ylabel="dead hidden units (share)", ylim=(-0.02, 0.68),
        title=f"ReLUs that never fire on held-out data, after {S.dead_steps} steps")
 ax.grid(True)
-ax.legend(loc="upper left", bbox_to_anchor=(0, 0.88), fontsize=8)
-figures.show(fig, "dead-units")
+ax.legend(loc="upper left", bbox_to_anchor=(0, 0.88), fontsize="small")
+mean_at = dict(zip(S.dead_lrs, means))
+diverged_runs = sum(run.diverged for run in sweep)
+figures.show(fig, "dead-units", description=(
+    f"Share of hidden ReLUs that are dead after {S.dead_steps} steps against the learning rate, one dot per"
+    f" seed and a line through the means: {mean_at[S.sensible_lr]:.0%} on average at the sensible rate"
+    f" {S.sensible_lr:g}, {mean_at[S.too_large_lr]:.0%} at {S.too_large_lr:g}"
+    + (f"; {diverged_runs} of the {len(sweep)} runs diverged." if diverged_runs else "; no run diverged.")))
 
 # %%
 sensible = [run for run in sweep if run.lr == S.sensible_lr]
@@ -266,6 +301,46 @@ for label, chosen in (("sensible", sensible), ("too large", too_large)):
 # at the sensible one, presumably because the larger steps make faster progress otherwise and these
 # layers have units to spare. A dead unit is still capacity the network pays for and does not use.
 #
+# ## Explore: one run at a time
+#
+# The averages hide how much the runs differ. Below is every run of the sweep, one at a time: choose a
+# learning rate and a seed, and the bars show the share of each layer's units that were dead before
+# training and after it. Nothing is trained in your browser; the page carries the results of the runs
+# above.
+
+# %%
+grid = dead_unit_grid(sweep, sweep_time.seconds, S)
+order = ["before training", "after training"]
+bars = alt.Chart(explorables.data("layers")).transform_filter(explorables.SELECTED).mark_bar().encode(
+    x=alt.X("layer:O", title="hidden layer", axis=alt.Axis(labelAngle=0)),
+    xOffset=alt.XOffset("when:N", sort=order),
+    y=alt.Y("dead:Q", title="dead ReLUs (share of the layer)", scale=alt.Scale(domain=[0, 1]),
+            axis=alt.Axis(format="%")),
+    color=alt.Color("when:N", sort=order, scale=alt.Scale(range=[figures.INK, ORANGE]),
+                    legend=alt.Legend(title=None, orient="top")),
+)
+diverged = alt.Chart(explorables.data("rows")).transform_filter(explorables.SELECTED).transform_filter(
+    "datum.diverged").mark_text(text="diverged: every weight overflowed", fontSize=14).encode(
+    x=alt.value(180), y=alt.value(60))
+chart = (bars + diverged).properties(width="container", height=220)  # as wide as the column
+
+
+def draw_dead_units(row):
+    fig, ax = plt.subplots(figsize=(5, 3))
+    layers = np.arange(1, len(row["dead_at_init"]) + 1)
+    ax.bar(layers - 0.2, row["dead_at_init"], width=0.4, color=figures.INK, label="before training")
+    if not row["diverged"]:
+        ax.bar(layers + 0.2, row["dead"], width=0.4, color=ORANGE, label="after training")
+    ax.set(xlabel="hidden layer", ylabel="dead ReLUs (share)", ylim=(0, 1), xticks=layers,
+           title=f"learning rate {row['lr']:g}, seed {row['seed']}")
+    ax.legend(loc="upper left", fontsize="small")
+    return fig
+
+
+explorables.show(grid, chart, title="Dead ReLUs per layer, run by run", describe=describe_dead_units,
+                 fallback=draw_dead_units)
+
+# %% [markdown]
 # ## What to take away
 #
 # - A ReLU's slope is 1 where the unit is on and 0 where it is off; a sigmoid's is at most a quarter and

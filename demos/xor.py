@@ -12,22 +12,28 @@
 # their papers made it the standard. Below, all three steps run in a few seconds on four points.
 
 # %%
+import altair as alt
 import matplotlib.pyplot as plt
 import numpy as np
 
-from nutshell import figures
-from nutshell.nets.mlp import success_rate, train_mlp
+from nutshell import explorables, figures
+from nutshell.nets.mlp import XOR_DEMO, describe_solving, hidden_unit_sweep, solving_grid, train_mlp
 from nutshell.nets.perceptron import (
+    VIEW,
     Perceptron,
     best_line_accuracy,
     decision_grid,
+    describe_perceptron,
+    gate_runs,
     line_points,
     logic_gate,
+    perceptron_grid,
     train_perceptron,
 )
 
 figures.apply_style()
-BLUE, ORANGE = figures.PALETTE[0], figures.PALETTE[1]
+BLUE, ORANGE, RED = figures.PALETTE[0], figures.PALETTE[1], figures.PALETTE[4]
+RULE, NET = XOR_DEMO.perceptron, XOR_DEMO.hidden_layer  # every setting below comes from these two
 
 # %% [markdown]
 # ## Four points, three labellings
@@ -36,7 +42,7 @@ BLUE, ORANGE = figures.PALETTE[0], figures.PALETTE[1]
 # differ only in which corners they label 1.
 
 # %%
-for gate in ("and", "or", "xor"):
+for gate in RULE.gates:
     X, y = logic_gate(gate)
     table = "  ".join(f"{a:.0f}{b:.0f}→{t}" for (a, b), t in zip(X, y))
     print(f"{gate.upper():>3}: {table}")
@@ -51,16 +57,15 @@ for gate in ("and", "or", "xor"):
 # two classes. One epoch is one pass over the four examples, in a random order.
 
 # %%
-EPOCHS = 30
-runs = {}
-for gate in ("and", "or", "xor"):
-    runs[gate] = run = train_perceptron(*logic_gate(gate), epochs=EPOCHS, seed=0)
+with explorables.Stopwatch() as rule_time:
+    runs = gate_runs(RULE)
+for gate, run in runs.items():
     if run.converged_epoch is not None:
         print(f"{gate.upper():>3}: no mistakes from epoch {run.converged_epoch} on,"
               f" accuracy {run.accuracy[-1]:.0%}")
     else:
         print(f"{gate.upper():>3}: {min(run.mistakes)} to {max(run.mistakes)} mistakes"
-              f" in every one of {EPOCHS} epochs, accuracy between"
+              f" in every one of {RULE.epochs} epochs, accuracy between"
               f" {min(run.step_accuracy):.0%} and {max(run.step_accuracy):.0%}")
 
 # %% [markdown]
@@ -74,7 +79,7 @@ fig, (left, right) = plt.subplots(
 for gate, run in runs.items():
     updates = np.arange(1, len(run.step_accuracy) + 1)
     left.plot(updates / 4, run.step_accuracy, linewidth=1.2, label=gate.upper())
-    right.plot(range(1, EPOCHS + 1), run.mistakes, marker="o", markersize=3)
+    right.plot(range(1, RULE.epochs + 1), run.mistakes, marker="o", markersize=3)
 left.set(xlabel="epoch (4 updates each)", ylabel="accuracy on the 4 examples",
          ylim=(0, 1.05), yticks=[0, 0.25, 0.5, 0.75, 1],
          title="accuracy after every update")
@@ -86,26 +91,100 @@ fig.tight_layout()
 figures.show(fig, "perceptron-training")
 
 # %% [markdown]
+# ## Explore: the line, epoch by epoch
+#
+# The same three runs, one epoch at a time. Choose a gate and an epoch: the left panel shows the
+# perceptron's line after that epoch, with the side where it answers 1 shaded, and rings the corners
+# it gets wrong; the right panel shows the mistakes it made in every epoch, the chosen one
+# highlighted. On AND and OR the line soon settles where it separates the corners; on XOR it keeps
+# jumping, sometimes clean off the corners, so that the unit gives every corner the same answer. The
+# page carries the weights the runs above recorded; nothing is trained in your browser.
+
+# %%
+rule_grid = perceptron_grid(runs, rule_time.seconds, RULE)
+lo, hi = VIEW
+x_axis = alt.X("x:Q", title="x1", scale=alt.Scale(domain=[lo, hi], nice=False))
+y_axis = alt.Y("y:Q", title="x2", scale=alt.Scale(domain=[lo, hi], nice=False))
+chosen = alt.Chart(explorables.data("rows")).transform_filter(explorables.SELECTED)
+line = chosen.transform_flatten(["line_x", "line_y"], as_=["x", "y"])
+answers_one = {"clip": True, "opacity": 0.2, "color": ORANGE}  # the side where the unit answers 1
+across = line.transform_filter("!datum.steep").mark_area(**answers_one).encode(
+    x=x_axis, y=y_axis, y2="edge:Q")
+upright = line.transform_filter("datum.steep").mark_area(orient="horizontal", **answers_one).encode(
+    x=x_axis, x2="edge:Q", y=y_axis)
+drawn_line = line.mark_line(clip=True, strokeWidth=2, color=figures.INK).encode(
+    x=x_axis, y=y_axis).properties(name="line")
+corners = chosen.transform_flatten(["x1s", "x2s", "targets", "outputs"], as_=["x", "y", "target", "output"])
+target_legend = alt.Legend(title="target", orient="top")  # one legend for the shape and the colour
+points = corners.mark_point(filled=True, size=140, opacity=1).encode(
+    x=x_axis, y=y_axis,
+    shape=alt.Shape("target:N", scale=alt.Scale(domain=[0, 1], range=["circle", "square"]),
+                    legend=target_legend),
+    color=alt.Color("target:N", scale=alt.Scale(domain=[0, 1], range=[BLUE, ORANGE]), legend=target_legend),
+).properties(name="corners")
+rings = corners.transform_filter("datum.target != datum.output").mark_point(
+    size=520, strokeWidth=2.5, color=RED, opacity=1).encode(x=x_axis, y=y_axis)
+square = (across + upright + drawn_line + points + rings).properties(
+    width=230, height=230, title="the line after this epoch (shaded: answers 1)")
+mistakes = alt.Chart(explorables.data("epochs")).transform_filter("datum.gate == gate").mark_bar().encode(
+    x=alt.X("epoch:O", title="epoch", axis=alt.Axis(values=[1, *range(5, RULE.epochs + 1, 5)], labelAngle=0)),
+    y=alt.Y("mistakes:Q", title="mistakes in the epoch", scale=alt.Scale(domain=[0, 4]),
+            axis=alt.Axis(values=[0, 1, 2, 3, 4])),
+    color=alt.condition("datum.epoch == epoch", alt.value(ORANGE), alt.value(figures.INK)),
+).properties(width=260, height=230, title="mistakes per epoch", name="mistakes")
+rule_chart = alt.hconcat(square, mistakes)
+
+
+def draw_line_and_mistakes(row):
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8.4, 3.4), gridspec_kw={"width_ratios": [1, 1.2]})
+    fill = left.fill_betweenx if row["steep"] else left.fill_between  # the side that answers 1, as above
+    ends = (row["line_y"], row["line_x"]) if row["steep"] else (row["line_x"], row["line_y"])
+    fill(*ends, row["edge"], color=ORANGE, alpha=0.2, linewidth=0)
+    left.plot(row["line_x"], row["line_y"], color=figures.INK, linewidth=2)
+    for target, colour, marker in ((0, BLUE, "o"), (1, ORANGE, "s")):
+        at = [(a, b) for a, b, t in zip(row["x1s"], row["x2s"], row["targets"]) if t == target]
+        left.scatter(*zip(*at), s=70, c=colour, marker=marker, zorder=3, label=f"target {target}")
+    wrong = [(a, b) for a, b, t, o in zip(row["x1s"], row["x2s"], row["targets"], row["outputs"]) if t != o]
+    if wrong:
+        left.scatter(*zip(*wrong), s=300, facecolors="none", edgecolors=RED, linewidths=2, zorder=4)
+    left.set(xlim=(lo, hi), ylim=(lo, hi), aspect="equal", xlabel="x1", ylabel="x2",
+             title=f"{row['gate'].upper()}, after epoch {row['epoch']}")
+    counts = runs[row["gate"]].mistakes
+    right.bar(range(1, len(counts) + 1), counts,
+              color=[ORANGE if e == row["epoch"] else figures.INK for e in range(1, len(counts) + 1)])
+    right.set(xlabel="epoch", ylabel="mistakes in the epoch", ylim=(0, 4), yticks=range(5),
+              title="mistakes per epoch")
+    fig.tight_layout()
+    return fig
+
+
+explorables.show(rule_grid, rule_chart, title="Rosenblatt's rule, epoch by epoch: the line and its mistakes",
+                 describe=describe_perceptron, fallback=draw_line_and_mistakes, name="perceptron-by-epoch")
+
+# %% [markdown]
 # ## No line gets XOR right
 #
 # That is not bad luck. Suppose a line did separate XOR, with output 1 exactly where
 # `w1·x1 + w2·x2 + b > 0`. Corner 00 must give 0, so `b ≤ 0`. Corners 10 and 01 must give 1, so
 # `w1 + b > 0` and `w2 + b > 0`; adding these, `w1 + w2 + b > -b ≥ 0`, so corner 11 would give 1 as
 # well — but XOR says 0. Three corners out of four is the best any line can do. A brute-force check
-# agrees: try lines in 720 directions at 401 offsets each and keep the best.
+# agrees: try lines in many directions, at many offsets each, and keep the best. Training for
+# longer, from other random starting weights, does no better either.
 
 # %%
-for gate in ("and", "or", "xor"):
-    best, _ = best_line_accuracy(*logic_gate(gate))
+LINES = {"n_angles": RULE.line_directions, "n_offsets": RULE.line_offsets}
+print(f"lines tried: {RULE.line_directions} directions × {RULE.line_offsets} offsets")
+for gate in RULE.gates:
+    best, _ = best_line_accuracy(*logic_gate(gate), **LINES)
     print(f"best accuracy of any line on {gate.upper():>3}: {best:.0%}")
 
 X, y = logic_gate("xor")
 highest = max(
-    max(train_perceptron(X, y, epochs=200, seed=seed).step_accuracy)
-    for seed in range(10)
+    max(train_perceptron(X, y, epochs=RULE.long_epochs, seed=seed).step_accuracy)
+    for seed in RULE.long_seeds
 )
-print(f"highest XOR accuracy the perceptron reached in 10 runs of 200 epochs:"
-      f" {highest:.0%}")
+print(f"highest XOR accuracy the perceptron reached in {len(RULE.long_seeds)} runs"
+      f" of {RULE.long_epochs} epochs: {highest:.0%}")
 
 # %% [markdown]
 # ## One hidden layer, trained by backpropagation
@@ -114,10 +193,11 @@ print(f"highest XOR accuracy the perceptron reached in 10 runs of 200 epochs:"
 # squashed by a sigmoid (a smooth threshold), so each one still draws a single line across the
 # square; the output unit then combines their two answers. Backpropagation gives the gradient of the
 # loss with respect to every weight by applying the chain rule from the output back to the inputs,
-# and plain gradient descent does the rest: 2,000 steps, each using all four examples.
+# and plain gradient descent does the rest, each step using all four examples.
 
 # %%
-mlp = train_mlp(X, y, n_hidden=2, epochs=2000, lr=2.0, seed=0)
+mlp = train_mlp(X, y, n_hidden=NET.n_hidden, epochs=NET.epochs, lr=NET.lr, seed=NET.seed)
+print(f"{NET.n_hidden} hidden units, {NET.epochs:,} steps of gradient descent at learning rate {NET.lr}")
 print(f"loss: {mlp.losses[0]:.3f} at the start, {mlp.losses[-1]:.4f} at the end")
 print("outputs on 00, 01, 10, 11:", np.round(mlp.net.forward(X), 3))
 print("thresholded at 0.5:       ", mlp.net.predict(X))
@@ -150,7 +230,7 @@ def draw_regions(ax, model, title):
            title=f"{title}: {model.accuracy(X, y):.0%}")
 
 # %%
-_, (weights, bias) = best_line_accuracy(X, y)
+_, (weights, bias) = best_line_accuracy(X, y, **LINES)
 best_line = Perceptron(weights, bias)
 ink = {"color": figures.INK, "linewidth": 1.5}
 
@@ -158,7 +238,7 @@ fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.6))
 draw_regions(axes[0], best_line, "best single line")
 axes[0].plot(*line_points(weights, bias), **ink)
 
-draw_regions(axes[1], mlp.net, "two hidden units")
+draw_regions(axes[1], mlp.net, f"{NET.n_hidden} hidden units")
 for w, b in mlp.net.hidden_lines():
     axes[1].plot(*line_points(w, b), linestyle="--", **ink)
 
@@ -174,19 +254,79 @@ figures.show(fig, "xor-decision-regions")
 # %% [markdown]
 # ## Does it always work?
 #
-# Not with only two hidden units. Gradient descent follows the slope down from wherever the random
-# initial weights put it, and from some starting points it arrives at a local minimum: two corners
-# right and the output stuck at 0.5, undecided, on the other two (ten times more steps do not move
-# it). Rumelhart, Hinton and Williams named local minima as the obvious weakness of their method in
-# 1986, while noting that they rarely hurt in practice. Counting over 20 seeds, then giving the
-# network a spare hidden unit or two:
+# Not with the bare minimum of hidden units. Gradient descent follows the slope down from wherever
+# the random initial weights put it, and from some starting points it arrives at a local minimum
+# instead of a solution. Rumelhart, Hinton and Williams named local minima as the obvious weakness
+# of their method in 1986, while noting that they rarely hurt in practice. Counting over many seeds,
+# from a single hidden unit, which can never be enough (the output then depends on the inputs only
+# through that unit's one line, so the network still answers with a single line), to a spare unit
+# or two:
 
 # %%
-SEEDS = range(20)
-for n_hidden in (2, 3, 4):
-    rate = success_rate(X, y, SEEDS, n_hidden=n_hidden, epochs=2000, lr=2.0)
-    print(f"{n_hidden} hidden units: all four corners right"
-          f" for {rate:.0%} of {len(SEEDS)} seeds")
+with explorables.Stopwatch() as sweep_time:
+    sweep = hidden_unit_sweep(X, y, NET)
+stuck = {n_hidden: [seed for seed, run in by_seed.items() if run.accuracy < 1.0]
+         for n_hidden, by_seed in sweep.items()}
+for n_hidden, seeds in stuck.items():
+    rate = 1 - len(seeds) / len(NET.seeds)
+    units = "hidden unit" if n_hidden == 1 else "hidden units"
+    print(f"{n_hidden} {units}: all four corners right for {rate:.0%} of {len(NET.seeds)} seeds")
+
+# %% [markdown]
+# ## Explore: every run, by the number of hidden units
+#
+# Choose the number of hidden units to see the training loss of every one of those runs. Runs that
+# solve XOR drive the loss down towards zero; the ones that get stuck level off and stay there. The
+# page carries the loss curves of the runs just counted.
+
+# %%
+solving = solving_grid(sweep, sweep_time.seconds, NET)
+all_losses = [loss for curve in solving.tables["curves"] for loss in curve["losses"]]
+loss_range = [10 ** np.floor(np.log10(min(all_losses))), float(np.ceil(max(all_losses)))]
+decades = [10.0 ** k for k in range(int(np.log10(loss_range[0])), 1)]  # the axis's ticks: 0.001, 0.01, …, 1
+outcome = alt.Color("outcome:N", scale=alt.Scale(domain=["solved", "stuck"], range=[BLUE, ORANGE]),
+                    legend=alt.Legend(title=None, orient="top"))
+curves = alt.Chart(explorables.data("curves")).transform_filter(explorables.SELECTED).transform_flatten(
+    ["steps", "losses"], as_=["step", "loss"]).mark_line(strokeWidth=1.2, opacity=0.75, clip=True).encode(
+    x=alt.X("step:Q", title="step of gradient descent", scale=alt.Scale(domain=[0, NET.epochs])),
+    y=alt.Y("loss:Q", title="training loss (cross-entropy)", scale=alt.Scale(type="log", domain=loss_range),
+            axis=alt.Axis(values=decades, format="~g")),
+    detail="seed:N", color=outcome,
+).properties(width="container", height=240)  # as wide as the column
+
+
+def draw_runs(row):
+    fig, ax = plt.subplots(figsize=(6.4, 3.2))
+    for seed, run in sweep[row["hidden"]].items():
+        solved = run.accuracy == 1.0
+        ax.semilogy(run.losses, linewidth=1, alpha=0.75, color=BLUE if solved else ORANGE,
+                    zorder=2 if solved else 3)  # the stuck runs on top
+    ax.set(xlabel="step of gradient descent", ylabel="training loss (cross-entropy)", ylim=loss_range,
+           title=f"{row['hidden']} hidden units: {row['solved']} of {row['runs']} runs solve XOR"
+           if row["hidden"] > 1 else f"1 hidden unit: {row['solved']} of {row['runs']} runs solve XOR")
+    ax.grid(True)
+    return fig
+
+
+explorables.show(solving, curves, title="How often backpropagation solves XOR, by the number of hidden units",
+                 describe=describe_solving, fallback=draw_runs, name="hidden-units")
+
+# %% [markdown]
+# What the failing runs of the network drawn above look like, and whether they were merely slow:
+# each is trained once more, for many times as long.
+
+# %%
+print(f"{NET.n_hidden} hidden units, outputs on 00, 01, 10, 11 after"
+      f" {NET.epochs:,} and after {NET.longer * NET.epochs:,} steps:")
+for seed in stuck[NET.n_hidden]:
+    short = sweep[NET.n_hidden][seed]
+    long = train_mlp(X, y, n_hidden=NET.n_hidden, epochs=NET.longer * NET.epochs, lr=NET.lr, seed=seed)
+    print(f"  seed {seed:>2}: {np.round(short.net.forward(X), 3)}"
+          f" → {np.round(long.net.forward(X), 3)}, accuracy {long.accuracy:.0%}")
+
+# %% [markdown]
+# Each one gets two corners right and sits undecided, halfway between the two answers, on the other
+# two, and the longer training leaves it there: a local minimum, not a slow start.
 
 # %% [markdown]
 # ## What to take away
@@ -197,4 +337,5 @@ for n_hidden in (2, 3, 4):
 # - One hidden layer is enough for XOR, and backpropagation (Rumelhart, Hinton and Williams, 1986)
 #   trains it: the hidden units re-describe the inputs so that the output unit's single line works.
 # - Training such a network is an optimisation problem with local minima; a little more width than
-#   strictly needed makes it far more reliable.
+#   strictly needed makes it far more reliable. One hidden unit is never enough: the network then
+#   still answers with a single line.

@@ -1,22 +1,30 @@
-"""MkDocs plugin ``nutshell-demos``: executed demo notebooks, their downloads and the demo index.
+"""MkDocs plugin ``nutshell-demos``: executed demo notebooks, their pages, downloads and the demo index.
 
-A thin adapter over :mod:`nutshell.demo_build`. On every build it
+A thin adapter: :mod:`nutshell.demos` finds the demos, :mod:`nutshell.demo_execution` runs and caches
+them, :mod:`nutshell.demo_pages` writes the index and shapes the pages. On every build it
 
-1. executes each ``demos/<id>.py`` (or reuses the cached run when its fingerprint is unchanged) and
-   adds the executed notebook as ``demos/<id>.ipynb`` — a real file in ``.cache/demos/`` that the
-   ``mkdocs-jupyter`` plugin, listed after this one, renders without executing it again;
-2. adds ``downloads/<id>.py`` and ``downloads/<id>.ipynb``;
-3. generates the page ``demos/index.md`` listing every demo, and lists the demo pages in the nav
+1. executes the demos whose cached run is out of date, ``workers`` at a time (the others come from
+   ``.cache/demos/`` when their fingerprint is unchanged);
+2. adds each page's notebook as ``demos/<id>.ipynb`` — a real file in ``.cache/demo-pages/demos/``
+   that the ``mkdocs-jupyter`` plugin, listed after this one, renders without executing it again. It is
+   the executed notebook with its figures taken out as files (``demos/<id>/figures/<name>.<hash>.svg``
+   or ``.png``), each shown with its description as alt text;
+3. adds ``downloads/<id>.py`` and ``downloads/<id>.ipynb`` (the executed notebook, figures inside);
+4. generates the page ``demos/index.md`` listing every demo, and lists the demo pages in the nav
    section of that page (after any the nav names itself), in the configured ``order``;
-4. slims the rendered notebook pages: mkdocs-jupyter inlines ~600 KB of JupyterLab CSS and a
-   MathJax/mermaid loader into each page; the CSS becomes one shared, cacheable file and the
-   loaders (which would fetch from a CDN) are dropped, so the site works offline.
+5. slims and tidies the rendered notebook pages: mkdocs-jupyter's ~600 KB of inline JupyterLab CSS and
+   its MathJax/mermaid loaders (CDN) go, a small shared stylesheet (``demo_pages.css``) styles the cells,
+   code and outputs stay out of the search index (see :func:`nutshell.demo_pages.tidy_notebook_html`);
+6. when a page has an explorable figure (:mod:`nutshell.explorables`), copies the pinned Vega and
+   Vega-Lite scripts it loads into the site (``assets/vendor/vega/``), so the site serves them itself.
 
-A demo that raises fails the build with the demo's file, line and cell.
+A demo that raises, writes to stderr or prints a local path fails the build with the demo's file, line
+and cell (every failing demo is named); so does a figure without a description.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import posixpath
@@ -30,15 +38,20 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Section
 from mkdocs.structure.pages import Page
 
-from nutshell.demo_build import (
-    DEFAULT_CELL_TIMEOUT,
-    BuildResult,
-    DemoError,
-    build_demo,
-    discover_demos,
-    shared_css_path,
+from nutshell.demo_execution import DEFAULT_CELL_TIMEOUT, DEFAULT_WORKERS, BuildResult, build_demos
+from nutshell.demo_pages import (
+    STYLESHEET,
+    demos_index_markdown,
+    failed_demo_markdown,
+    page_notebook,
     slim_notebook_html,
+    stylesheet_path,
+    tidy_notebook_html,
 )
+from nutshell.demos import Demo, DemoError, discover_demos
+from nutshell.files import write_atomically
+from nutshell.explorables import MARKER as EXPLORER_MARKER
+from nutshell.explorables import VendorError, copy_vendored
 
 log = logging.getLogger("mkdocs.plugins.nutshell-demos")
 
@@ -47,6 +60,8 @@ class DemosConfig(Config):
     demos_dir = config_options.Type(str, default="demos")
     cache_dir = config_options.Type(str, default=".cache/demos")
     cell_timeout = config_options.Type(int, default=DEFAULT_CELL_TIMEOUT)
+    # Demos executed at once (each in its own kernel, on one CPU thread); 1 runs them one after another.
+    workers = config_options.Type(int, default=DEFAULT_WORKERS)
     # Demo ids in the order the nav and the index list them; demos not named here follow, A to Z.
     # Ids without a file are skipped, so a checkout with fewer demos still builds.
     order = config_options.ListOfItems(config_options.Type(str), default=[])
@@ -58,7 +73,7 @@ class DemosPlugin(BasePlugin[DemosConfig]):
         self.serving = False
         self.results: list[BuildResult] = []
         self.generated_index: File | None = None
-        self.stylesheets: dict[str, str] = {}  # site path → CSS taken out of the notebook pages
+        self.stylesheet: str | None = None  # site path of the demo pages' stylesheet
 
     # Before mkdocs-jupyter's on_files, which wraps the notebooks added here in its own File proxy.
     @event_priority(50)
@@ -78,43 +93,69 @@ class DemosPlugin(BasePlugin[DemosConfig]):
         demos.sort(key=lambda demo: (order.get(demo.id, len(order)), demo.id))
 
         self.results = []
-        for demo in demos:
-            try:
-                result = build_demo(
-                    demo, project_root=root, cache_dir=cache_dir,
-                    cell_timeout=self.config.cell_timeout, download_prefix=download_prefix,
-                )
-            except DemoError as error:
-                message = f"nutshell-demos: demo '{demo.id}' failed:\n{error}"
-                if not self.serving:
-                    raise PluginError(message) from None
+        outcomes = build_demos(
+            demos, project_root=root, cache_dir=cache_dir, cell_timeout=self.config.cell_timeout,
+            download_prefix=download_prefix, workers=max(1, self.config.workers),
+            on_start=lambda to_run: log.info(
+                f"executing {len(to_run)} demo(s), up to {max(1, self.config.workers)} at a time: "
+                + ", ".join(demo.id for demo in to_run)),
+        )
+        failures = []
+        for demo, outcome in zip(demos, outcomes):  # in nav order, whatever order they finished in
+            if isinstance(outcome, DemoError):
+                message = f"nutshell-demos: demo '{demo.id}' failed:\n{outcome}"
+                failures.append(message)
                 # `mkdocs serve` keeps running: the demo's page shows the error until the demo is fixed.
-                log.error(message)
-                files.append(File.generated(config, f"demos/{demo.id}.md", content=failed_demo_markdown(demo, error),
+                stand_in = failed_demo_markdown(demo, outcome)
+                files.append(File.generated(config, f"demos/{demo.id}.md", content=stand_in,
                                             inclusion=InclusionLevel.NOT_IN_NAV))
                 continue
-            how = "taken from cache" if result.from_cache else f"executed in {result.seconds:.1f} s"
+            how = "taken from cache" if outcome.from_cache else f"executed in {outcome.seconds:.1f} s"
             log.info(f"demo {demo.id}: {how}")
-            self.results.append(result)
-
-            notebook = str(result.notebook_path)
-            # A plain File rooted at the cache's parent, not File.generated: mkdocs-jupyter wraps the
-            # page's file in a proxy that recomputes abs_src_path from src_dir, which generated files lack.
-            files.append(File(
-                f"demos/{demo.id}.ipynb", src_dir=str(cache_dir.parent),
-                dest_dir=config.site_dir, use_directory_urls=config.use_directory_urls,
-            ))
+            self.results.append(outcome)
+            self._add_page_files(outcome, files, config=config, pages_dir=cache_dir.parent / "demo-pages")
             files.append(File.generated(config, f"downloads/{demo.id}.py", abs_src_path=str(demo.path)))
             # In-memory copy: a path ending in demos/<id>.ipynb would also match mkdocs-jupyter's include.
-            copy = Path(notebook).read_bytes()
+            copy = outcome.notebook_path.read_bytes()
             files.append(File.generated(config, f"downloads/{demo.id}.ipynb", content=copy))
+        if failures:
+            if not self.serving:
+                raise PluginError("\n".join(failures))
+            for message in failures:
+                log.error(message)
+
+        css = STYLESHEET.read_text(encoding="utf-8")
+        self.stylesheet = stylesheet_path(css)
+        files.append(File.generated(config, self.stylesheet, content=css))
 
         self.generated_index = None
         if files.get_file_from_path("demos/index.md") is None:
             self.generated_index = File.generated(
-                config, "demos/index.md", content=demos_index_markdown(self.results))
+                config, "demos/index.md", content=demos_index_markdown([r.demo for r in self.results]))
             files.append(self.generated_index)
         return files
+
+    def _add_page_files(self, result: BuildResult, files: Files, *, config, pages_dir: Path) -> None:
+        """The page's notebook (figures taken out) as demos/<id>.ipynb, and its figure files."""
+        demo: Demo = result.demo
+        notebook = json.loads(result.notebook_path.read_text(encoding="utf-8"))
+        # Figures live in demos/<id>/figures/, beside the page (demos/<id>/index.html or demos/<id>.html).
+        figures_url = "figures/" if config.use_directory_urls else f"{demo.id}/figures/"
+        page, figures, problems = page_notebook(notebook, title=demo.title, figures_url=figures_url)
+        for problem in problems:  # a warning: `mkdocs build --strict` fails on it
+            log.warning(f"nutshell-demos: {demo.path.name}: {problem}")
+        target = pages_dir / "demos" / f"{demo.id}.ipynb"
+        text = (json.dumps(page, indent=1, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+        if not target.is_file() or target.read_bytes() != text:  # unchanged: mkdocs-jupyter's cache hits
+            write_atomically(target, text)
+        # A plain File rooted at the pages folder, not File.generated: mkdocs-jupyter wraps the page's file
+        # in a proxy that recomputes abs_src_path from src_dir, which generated files lack.
+        files.append(File(
+            f"demos/{demo.id}.ipynb", src_dir=str(pages_dir),
+            dest_dir=config.site_dir, use_directory_urls=config.use_directory_urls,
+        ))
+        for figure in figures:
+            files.append(File.generated(config, f"demos/{demo.id}/figures/{figure.name}", content=figure.content))
 
     # After mkdocs-jupyter's on_files: its proxy does not pass `inclusion` through, so set it on the proxy.
     # NOT_IN_NAV silences the "not included in the nav" warning; on_nav files the pages under Demos.
@@ -148,7 +189,7 @@ class DemosPlugin(BasePlugin[DemosConfig]):
             position = {page.file.src_uri: number for number, page in enumerate(nav.pages)}
             ordered = sorted(
                 self.results, key=lambda r: position.get(f"demos/{r.demo.id}.ipynb", len(position)))
-            self.generated_index.content_string = demos_index_markdown(ordered)
+            self.generated_index.content_string = demos_index_markdown([r.demo for r in ordered])
         return nav
 
     def on_page_content(self, html: str, *, page, config, files) -> str:
@@ -159,28 +200,46 @@ class DemosPlugin(BasePlugin[DemosConfig]):
             log.warning(f"{page.file.src_uri}: unexpected mkdocs-jupyter HTML layout;"
                         " the page keeps its inline CSS and CDN script loaders")
             return html
-        body, css = slimmed
-        path = shared_css_path(css)
-        self.stylesheets[path] = css
-        href = posixpath.relpath(path, posixpath.dirname(page.file.dest_uri))
+        body = tidy_notebook_html(slimmed)
+        href = posixpath.relpath(self.stylesheet, posixpath.dirname(page.file.dest_uri))
         return f'<link rel="stylesheet" href="{href}">\n{body}'
 
     def on_startup(self, *, command, dirty) -> None:
         self.serving = command == "serve"
 
     def on_pre_build(self, *, config) -> None:
-        self.stylesheets = {}
+        self.explorer_pages: set[str] = set()  # pages with an explorable figure (see the end of the class)
 
     def on_post_build(self, *, config) -> None:
-        for path, css in self.stylesheets.items():
-            target = Path(config.site_dir) / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(css, encoding="utf-8")
+        self._copy_vega_for_explorers(config)
 
     def on_serve(self, server, *, config, builder):
         root = Path(config.config_file_path).resolve().parent
         server.watch(os.fspath(root / self.config.demos_dir))
         return server
+
+    # ── explorable figures: the site serves the Vega scripts they load ─────────────────────
+    # Pages with an explorable are noted as they are written; after the build the pinned copies from
+    # .venv/vega (installed by make) go into assets/vendor/vega/. Missing ones fail the build, naming the fix.
+
+    @event_priority(-100)  # after mkdocs-jupyter and anything else that rewrites the page
+    def on_post_page(self, output: str, *, page, config) -> str:
+        if EXPLORER_MARKER in output:
+            self.explorer_pages.add(page.file.src_uri)
+        return output
+
+    def _copy_vega_for_explorers(self, config) -> None:
+        if not self.explorer_pages:
+            return
+        root = Path(config.config_file_path).resolve().parent
+        try:
+            copy_vendored(root, config.site_dir)
+        except VendorError as error:
+            message = (f"nutshell-demos: {len(self.explorer_pages)} page(s) with explorable figures"
+                       f" ({', '.join(sorted(self.explorer_pages))}) need Vega: {error}")
+            if not self.serving:
+                raise PluginError(message) from None
+            log.error(message)  # `mkdocs serve` keeps running; the pages keep their static figures
 
 
 def _pages_in(items):
@@ -189,39 +248,3 @@ def _pages_in(items):
             yield item
         elif isinstance(item, Section):
             yield from _pages_in(item.children)
-
-
-def failed_demo_markdown(demo, error: Exception) -> str:
-    """Stand-in page for a demo that raised while `mkdocs serve` runs (`mkdocs build` stops instead)."""
-    fence = "````"  # longer than any fence the error text could contain
-    return (
-        f"# {demo.title}\n\n"
-        '!!! failure "This demo raised an error; the page comes back when the demo runs again"\n\n'
-        f"{fence}text\n{error}\n{fence}\n"
-    )
-
-
-def demos_index_markdown(results: list[BuildResult]) -> str:
-    """The ``demos/index.md`` page: one row per demo, linking to its page."""
-    lines = [
-        "# Demos",
-        "",
-        "Short scripts that re-create a result from the history, small enough to run on a laptop CPU",
-        "in seconds. Every page was executed while this site was built, so the numbers and figures",
-        "on it are the ones the code printed and drew. Each ends with the date, machine and library",
-        "versions it ran on, and with the commands to run it yourself.",
-        "",
-        "| Demo | What it shows |",
-        "| --- | --- |",
-    ]
-    for result in results:
-        demo = result.demo
-        title, description = (text.replace("|", "\\|") for text in (demo.title, demo.description))
-        lines.append(f"| [{title}]({demo.id}.ipynb) | {description} |")
-    lines += [
-        "",
-        "Run one from a checkout: `nutshell demo list`, then `nutshell demo run ID`",
-        "(it prints the numbers and saves the figures as PNG files).",
-        "",
-    ]
-    return "\n".join(lines)

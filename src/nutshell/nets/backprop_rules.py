@@ -44,6 +44,9 @@ class BackpropSettings:
     cost_batch: int = 32
     timing_repeats: int = 15               # medians of this many runs for a forward or backward pass
     fd_timing_repeats: int = 3             # … and of this many full finite-difference gradients
+    # The explorable: depth (hidden layers) × the widths above, operations counted (not timed).
+    cost_depths: tuple[int, ...] = (1, 2, 3, 4, 6)
+    explore_width: int = 16                # where the page's explorable starts (with cost_depth)
 
 
 BACKPROP_DEMO = BackpropSettings()
@@ -392,3 +395,55 @@ def measure_costs(settings: BackpropSettings = BACKPROP_DEMO, timed: bool = True
 def loglog_slope(x: list[float], y: list[float]) -> float:
     """Slope of the least-squares line through (log x, log y): 1 means y ∝ x, 2 means y ∝ x²."""
     return float(np.polyfit(np.log(x), np.log(y), 1)[0])
+
+
+# ── explorable: the cost of each method, over depth and width ────────────────────────────────────
+
+
+def counted_costs(settings: BackpropSettings, depth: int, width: int) -> dict:
+    """Weights and counted multiply-adds of one network of the sweep's kind, with ``depth`` hidden layers."""
+    layers = make_network((settings.cost_inputs, *[width] * depth, settings.cost_outputs),
+                          settings.hidden, settings.output, settings.seed)
+    X, Y = make_batch(layers, settings.cost_batch, settings.seed)
+    passed = forward(layers, X, Y, record=True)
+    back = backward(layers, passed, Y, record=True)
+    forward_ops, backward_ops = count_operations(passed.steps).total, count_operations(back.steps).total
+    weights = count_weights(layers)
+    return {
+        "weights": weights,
+        "forward": forward_ops,
+        "backward": backward_ops,
+        "backprop": forward_ops + backward_ops,
+        "finite_differences": 2 * weights * forward_ops,  # two forward passes per weight
+    }
+
+
+COST_METHODS = (("forward", "forward pass"), ("backward", "backward pass"),
+                ("backprop", "backpropagation: both passes"), ("finite_differences", "finite differences"))
+
+
+def cost_grid(settings: BackpropSettings = BACKPROP_DEMO):
+    """Counted costs for every depth of ``cost_depths`` and width of ``cost_widths``: an explorable grid."""
+    from nutshell import explorables
+
+    controls = (
+        explorables.slider("depth", "Hidden layers", settings.cost_depths, default=settings.cost_depth),
+        explorables.slider("units", "Units per hidden layer", settings.cost_widths,
+                           default=settings.explore_width),
+    )
+
+    def measure(depth: int, units: int) -> dict:
+        costs = counted_costs(settings, depth, units)
+        bars = [{"method": label, "ops": costs[key]} for key, label in COST_METHODS]
+        return {**costs, "tables": {"costs": bars}}
+
+    return explorables.evaluate(controls, measure)
+
+
+def describe_costs(row: dict, settings: BackpropSettings = BACKPROP_DEMO) -> str:
+    layers = "hidden layer" if row["depth"] == 1 else "hidden layers"
+    return (f"{row['depth']} {layers} of {row['units']} units ({row['weights']:,} weights), batch of"
+            f" {settings.cost_batch}: forward pass {row['forward']:,} multiply-adds, backward pass"
+            f" {row['backward']:,} ({row['backward'] / row['forward']:.2f} × forward); finite differences"
+            f" {row['finite_differences']:,}"
+            f" ({row['finite_differences'] / row['backprop']:,.0f} × backpropagation)")

@@ -205,6 +205,11 @@ class LandscapeSettings:
     # claim 6: a point counts as lingering at the saddle when it is this close to it
     saddle_radius: float
     net: NetSettings
+    # the explorable: every optimiser on every surface, at learning rates that are these multiples of the
+    # race's (RMSprop's of its own), and, for momentum and Nesterov, at each of these μ
+    explore_lr_scales: tuple[float, ...] = (0.25, 0.5, 1.0, 1.5, 2.0)
+    explore_momenta: tuple[float, ...] = (0.3, 0.5, 0.7, 0.9, 0.95)
+    explore_points: int = 32  # points of each path shipped with the page: the first two thirds, then thinned
 
 
 LANDSCAPE_DEMO = LandscapeSettings(
@@ -608,3 +613,90 @@ def pytorch_nesterov_path(surface: Surface, start, lr: float, mu: float, steps: 
         optimizer.step()
         path.append(p.detach().numpy().copy())
     return np.array(path)
+
+
+# -- explorable: any optimiser, learning rate and momentum, on any surface ----------------------------------
+
+OPTIMIZER_NAMES = ("gradient descent", "momentum", "Nesterov", "RMSprop")
+
+
+def make_optimizer(name: str, lr: float, mu: float | None, race: Race) -> Optimizer:
+    """A fresh optimiser by name; RMSprop takes the race's decay, μ only momentum and Nesterov."""
+    if name == "gradient descent":
+        return GradientDescent(lr)
+    if name == "RMSprop":
+        return RMSprop(lr, race.rmsprop_decay)
+    return {"momentum": Momentum, "Nesterov": Nesterov}[name](lr, mu)
+
+
+def shipped_path(points: np.ndarray, view, keep: int) -> tuple[list[float], list[float]]:
+    """A path as the page draws it: up to and including its first point outside the view, at most
+    ``keep`` points (the first two thirds as they are, then evenly spaced ones and the last), each
+    coordinate rounded to a thousandth of the view's width or height."""
+    x0, x1, y0, y1 = view
+    inside = (points[:, 0] >= x0) & (points[:, 0] <= x1) & (points[:, 1] >= y0) & (points[:, 1] <= y1)
+    leaves = np.flatnonzero(~inside)
+    points = points if leaves.size == 0 else points[: leaves[0] + 1]
+    if len(points) > keep:
+        head = 2 * keep // 3
+        tail = np.unique(np.linspace(head, len(points) - 1, keep - head).round().astype(int))
+        points = np.concatenate([points[:head], points[tail]])
+    digits = [max(0, int(np.ceil(-np.log10((hi - lo) / 1000)))) for lo, hi in ((x0, x1), (y0, y1))]
+    return ([round(float(v), digits[0]) for v in points[:, 0]],
+            [round(float(v), digits[1]) for v in points[:, 1]])
+
+
+def descent_grid(settings: LandscapeSettings = LANDSCAPE_DEMO):
+    """Every optimiser on every surface over the explorable's learning rates and momenta: steps to
+    arrive and the path, from :func:`~nutshell.nets.optimizers.descend` as in the races."""
+    from nutshell import explorables
+
+    races = surfaces(settings)
+    controls = (
+        explorables.choice("surface", "Surface", tuple(races),
+                           labels=[surface.name for surface, _ in races.values()]),
+        explorables.choice("optimizer", "Optimiser", OPTIMIZER_NAMES, default="momentum"),
+        explorables.slider("lr_scale", "Learning rate, × the race's", settings.explore_lr_scales,
+                           default=1.0, labels=[f"{s:g} ×" for s in settings.explore_lr_scales]),
+        explorables.slider("mu", "Momentum μ", settings.explore_momenta, default=settings.valley_race.mu,
+                           applies={"optimizer": ("momentum", "Nesterov")}),
+    )
+
+    def measure(surface: str, optimizer: str, lr_scale: float, mu: float | None) -> dict:
+        landscape, race = races[surface]
+        lr = lr_scale * (race.rmsprop_lr if optimizer == "RMSprop" else race.lr)
+        floor = min_loss(landscape)
+        trajectory = descend(make_optimizer(optimizer, lr, mu, race), landscape.loss, landscape.grad,
+                             race.start, race.steps, stop_below=floor + race.tolerance)
+        xs, ys = shipped_path(trajectory.points, race.view, settings.explore_points)
+        return {"lr": lr, "arrived": steps_to_arrive(trajectory, landscape, race.tolerance),
+                "diverged": trajectory.diverged, "steps": trajectory.steps,
+                "gap": float(trajectory.losses[-1] - floor), "xs": xs, "ys": ys}
+
+    return explorables.evaluate(controls, measure)
+
+
+def describe_descent(row: dict, settings: LandscapeSettings = LANDSCAPE_DEMO) -> str:
+    surface = surfaces(settings)[row["surface"]][0].name
+    what = f"{surface}, {row['optimizer']}, η = {row['lr']:.3g}" + (
+        "" if row["mu"] is None else f", μ = {row['mu']:g}")
+    if row["arrived"] is not None:
+        return f"{what}: arrives after {row['arrived']} steps"
+    if row["diverged"]:
+        return f"{what}: diverges (loss {row['gap']:.0e} after {row['steps']} steps)"
+    return f"{what}: not there after {row['steps']} steps (loss {row['gap']:.1e} above the minimum)"
+
+
+def contour_lines(surface: Surface, view, levels, resolution: int = 80) -> list[dict]:
+    """Contours of ``surface`` over ``view``, for drawing: one record per line, its vertices as ``xs``
+    and ``ys`` (rounded to a thousandth of the view)."""
+    import contourpy
+
+    x0, x1, y0, y1 = view
+    xx, yy = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution // 2))
+    generator = contourpy.contour_generator(xx, yy, surface.loss(np.stack([xx, yy])))
+    digits = [max(0, int(np.ceil(-np.log10((hi - lo) / 1000)))) for lo, hi in ((x0, x1), (y0, y1))]
+    lines = [np.concatenate([vertices[:-1:2], vertices[-1:]])  # every other vertex is plenty at this size
+             for level in levels for vertices in generator.lines(level)]
+    return [{"xs": [round(float(v), digits[0]) for v in line[:, 0]],
+             "ys": [round(float(v), digits[1]) for v in line[:, 1]]} for line in lines]

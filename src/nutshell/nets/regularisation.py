@@ -68,6 +68,11 @@ class RegularisationSettings:
     ensemble_samples: int  # thinned networks averaged to compare with the full network
     removed_fractions: tuple[float, ...]  # fractions of hidden units switched off at random at test time
     removal_draws: int  # random sets of units per fraction
+    # The explorable, on the first seed's split: every strength of both sweeps above (whose nets they are)
+    # and dropout of the hidden units alone at these rates; weights histogrammed by log₁₀ |w| in these bins.
+    explore_dropout: tuple[float, ...] = (0.25, 0.5, 0.75)
+    histogram_range: tuple[float, float] = (-7.0, 0.5)
+    histogram_bins: int = 30
 
     @property
     def sweep_seed(self) -> int:
@@ -517,3 +522,91 @@ def accuracy_with_units_removed(
         keep = (rng.random(h.shape[1]) >= fraction) / (1.0 - fraction)
         accuracies.append(np.mean(((h * keep.astype(DTYPE)) @ net.W2 + net.b2).argmax(axis=1) == y))
     return float(np.mean(accuracies))
+
+
+# ── explorable: each regulariser at each strength ────────────────────────────────────
+
+
+def grid_regulariser(
+    regulariser: str, l2: float | None, l1: float | None, dropout: float | None
+) -> Regulariser:
+    """The regulariser a setting of the explorable names (strength 0: none at all).
+
+    Named as :func:`strength_sweep` names its own, so that the sweeps' nets and the grid's are one."""
+    strength = {"L2": l2, "L1": l1, "dropout": dropout}[regulariser]
+    if not strength:
+        return Regulariser("none")
+    if regulariser == "dropout":
+        return Regulariser("dropout", drop_hidden=strength)
+    return Regulariser(regulariser, **{regulariser.lower(): strength})
+
+
+def weight_histogram(
+    weights: np.ndarray, settings: RegularisationSettings = REGULARISATION_DEMO
+) -> list[dict]:
+    """Counts of log₁₀ |w| per bin of the settings' range; exact zeros (and smaller) in a bin of their own."""
+    magnitude = np.abs(np.ravel(weights)).astype(np.float64)
+    low, high = settings.histogram_range
+    edges = np.linspace(low, high, settings.histogram_bins + 1)
+    nonzero = magnitude[magnitude > 0]
+    counts, _ = np.histogram(np.clip(np.log10(nonzero), low, high), bins=edges)
+    bins = [{"lo": float(a), "hi": float(b), "count": int(c)}
+            for a, b, c in zip(edges[:-1], edges[1:], counts)]
+    return [{"lo": low - 1.0, "hi": low - 0.5, "count": int(np.sum(magnitude == 0)), "zero": True},
+            *({**b, "zero": False} for b in bins)]
+
+
+def regularisation_grid(settings: RegularisationSettings = REGULARISATION_DEMO):
+    """Train the explorable's settings on the first seed's split (each distinct net once): errors on the
+    training, validation and test images, learning curves, the weight census and histogram."""
+    from nutshell import explorables
+
+    strengths = {"L2": settings.l2_strengths, "L1": settings.l1_strengths,
+                 "dropout": settings.explore_dropout}
+    controls = (
+        explorables.choice("regulariser", "Regulariser", ("L2", "L1", "dropout"),
+                           labels=("L2 (weight decay)", "L1", "dropout")),
+        *(explorables.slider(name.lower(), label, (0.0, *strengths[name]),
+                             labels=["none", *(f"{v:g}" for v in strengths[name])],
+                             applies={"regulariser": (name,)})
+          for name, label in (("L2", "L2 strength λ₂"), ("L1", "L1 strength λ₁"),
+                              ("dropout", "Dropout rate of the hidden units"))),
+    )
+    data = split_for(settings.sweep_seed, settings)
+    trained: dict[Regulariser, dict] = {}
+
+    def measure(regulariser: str, l2, l1, dropout) -> dict:
+        reg = grid_regulariser(regulariser, l2, l1, dropout)
+        if reg not in trained:
+            run = train(data, reg, settings, settings.sweep_seed)
+            census = weight_census(run.net.weights, settings.small_weight)
+            trained[reg] = {
+                "train_error": run.train_error[-1], "test_error": run.test_error[-1],
+                "val_error": run.net.error(data.X_val, data.y_val), "census": census.__dict__,
+                "tables": {"histogram": weight_histogram(run.net.weights, settings),
+                           "curves": [{"step": s, "images": images, "error": e}
+                                      for images, errors in (("training", run.train_error),
+                                                             ("test", run.test_error))
+                                      for s, e in zip(run.curve_steps, errors)]},
+            }
+        return trained[reg]
+
+    return explorables.evaluate(controls, measure)
+
+
+def sweep_points(grid, kind: str) -> list[SweepPoint]:
+    """The points :func:`strength_sweep` returns, read off the explorable's grid (same nets, same numbers)."""
+    rows = [row for row in grid.rows if row["regulariser"] == kind.upper() and row[kind]]
+    return [SweepPoint(row[kind], row["val_error"], WeightCensus(**row["census"])) for row in rows]
+
+
+def describe_regularisation(row: dict, settings: RegularisationSettings = REGULARISATION_DEMO) -> str:
+    reg = grid_regulariser(row["regulariser"], row["l2"], row["l1"], row["dropout"])
+    what = {"none": "no regularisation", "L2": f"L2, λ₂ = {reg.l2:g}", "L1": f"L1, λ₁ = {reg.l1:g}",
+            "dropout": f"dropout of the hidden units, p = {reg.drop_hidden:g}"}[reg.name]
+    census = row["census"]
+    return (f"{what}: training error {row['train_error']:.1%}, test error {row['test_error']:.1%}"
+            f" (validation {row['val_error']:.1%}); {census['fraction_small']:.0%} of the weights are within"
+            f" {settings.small_weight:g} of zero, {census['fraction_zero']:.0%} exactly zero,"
+            f" the largest {census['largest_abs']:.2f}")
+

@@ -191,3 +191,46 @@ def mean_dead_per_layer(runs: list[DeadRun]) -> list[float]:
     if not kept:
         raise ValueError("every run diverged")
     return [float(v) for v in np.mean(kept, axis=0)]
+
+
+# ── explorable: the dead-unit sweep, one learning rate and seed at a time ─────────────────────────
+
+
+def dead_unit_controls(settings: ReluSettings = RELU_DEMO):
+    from nutshell import explorables
+
+    return (
+        explorables.slider("lr", "Learning rate", settings.dead_lrs, default=settings.too_large_lr),
+        explorables.slider("seed", "Seed (initial weights and batches)", settings.dead_seeds,
+                           labels=[str(seed) for seed in settings.dead_seeds]),
+    )
+
+
+def dead_unit_row(run: DeadRun) -> dict:
+    """One run of the sweep as an explorable's row: dead shares per layer, before and after training."""
+    layers = [{"layer": i, "when": "before training", "dead": v} for i, v in enumerate(run.dead_at_init, 1)]
+    if run.dead is not None:
+        layers += [{"layer": i, "when": "after training", "dead": v} for i, v in enumerate(run.dead, 1)]
+    return {"diverged": run.diverged, "final_loss": run.final_loss, "dead": run.dead,
+            "dead_at_init": run.dead_at_init, "tables": {"layers": layers}}
+
+
+def dead_unit_grid(runs: list[DeadRun], seconds: float, settings: ReluSettings = RELU_DEMO):
+    """The sweep of :func:`dead_unit_sweep` as an explorable grid (it costs what the sweep cost)."""
+    from nutshell import explorables
+
+    by_setting = {(run.lr, run.seed): run for run in runs}
+    return explorables.tabulate(dead_unit_controls(settings),
+                                lambda lr, seed: dead_unit_row(by_setting[(lr, seed)]), seconds)
+
+
+def describe_dead_units(row: dict, settings: ReluSettings = RELU_DEMO) -> str:
+    """The row in words, as the page says it under the figure."""
+    start = f"learning rate {row['lr']:g}, seed {row['seed']}: "
+    before = ", ".join(f"{v:.0%}" for v in row["dead_at_init"])
+    if row["diverged"]:
+        return (start + f"training diverged within {settings.dead_steps} steps (the weights overflowed),"
+                f" so no unit counts as dead; before training, dead per layer {before}")
+    after = ", ".join(f"{v:.0%}" for v in row["dead"])
+    return (start + f"after {settings.dead_steps} steps, dead ReLUs per layer {after} (before training"
+            f" {before}); final training loss {row['final_loss']:.3f}")

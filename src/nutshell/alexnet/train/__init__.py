@@ -19,6 +19,8 @@ trains epoch after epoch, and finishes. What a long run needs around it lives in
   one that never stopped. SIGINT and SIGTERM (:mod:`~nutshell.alexnet.signals`) finish the current
   step, save, and exit.
 * **Records** (:mod:`~nutshell.alexnet.records`). Each finished run writes a JSON record.
+* **Watching** (:mod:`~nutshell.alexnet.snapshots`). ``on_epoch`` is called with the run once it is set
+  up and after every epoch, e.g. to record the first-layer filters and the test answers as they change.
 
 Run it as ``nutshell alexnet train``, ``python -m nutshell.alexnet.train`` or
 ``torchrun --nproc_per_node=2 -m nutshell.alexnet.train``; from Python, call :func:`train`.
@@ -30,6 +32,7 @@ import dataclasses
 import hashlib
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,21 +75,29 @@ class TrainResult:
     weights_sha256_by_rank: list[str] = field(default_factory=list)
 
 
-def train(cfg: TrainConfig, command: str | None = None) -> TrainResult:
-    """Train as ``cfg`` says; raises ConfigError or DataError (messages for people) on bad settings."""
+def train(
+    cfg: TrainConfig, command: str | None = None, on_epoch: Callable[[Run], None] | None = None
+) -> TrainResult:
+    """Train as ``cfg`` says; raises ConfigError or DataError (messages for people) on bad settings.
+
+    ``on_epoch(run)``, if given, is called once the run is set up and after every epoch (after the
+    validation and the learning-rate schedule, before the checkpoint); it must not change the run.
+    """
     started = time.perf_counter()
     check_config(cfg)
     settings = resolve(cfg)
     with process_group(pick_device(cfg.device)) as rt, torch_threads(cfg.threads):
         run = set_up(cfg, settings, rt, started)
-        stopped_by, signum = train_epochs(run)
+        if on_epoch is not None:
+            on_epoch(run)
+        stopped_by, signum = train_epochs(run, on_epoch)
         return finish(run, stopped_by, signum, command)
 
 
 # -- the loop --------------------------------------------------------------------------------------------
 
 
-def train_epochs(run: Run) -> tuple[str | None, int | None]:
+def train_epochs(run: Run, on_epoch: Callable[[Run], None] | None = None) -> tuple[str | None, int | None]:
     """Epoch after epoch until the last, a signal, or the time budget; returns what stopped the run
     (None: it finished) and the signal, if one did."""
     cfg, rt, state, say = run.cfg, run.rt, run.state, run.say
@@ -107,6 +118,8 @@ def train_epochs(run: Run) -> tuple[str | None, int | None]:
 
             # Evaluate, let the learning rate react, and move on to the next epoch.
             end_epoch(run)
+            if on_epoch is not None:
+                on_epoch(run)
 
             # Stop after this epoch if any process was signalled or the time budget is spent.
             if stop.agree(rt):
