@@ -1,4 +1,4 @@
-"""Strict build of the real site: generated pages, anchors, tooltips, JSON export, offline; bad data fails."""
+"""Strict build of the real site: generated pages, anchors, definition cards, JSON export, offline; bad data fails."""
 
 from __future__ import annotations
 
@@ -34,16 +34,25 @@ def test_every_milestone_and_term_has_its_anchor(built_site: Path):
     assert positions == sorted(positions)
 
 
-def test_tooltips_are_abbr_elements_with_short_definitions(built_site: Path):
-    knowledge = load_knowledge_or_raise(ROOT / "data")
-    shorts = {t.short for t in knowledge.terms}
-    timeline = (built_site / "timeline/index.html").read_text(encoding="utf-8")
-    titles = re.findall(r'<abbr title="([^"]+)">', timeline)
-    assert len(titles) >= 20
+def test_terms_link_to_their_entries_with_a_card_holding_the_short_definition(built_site: Path):
     import html
 
-    # escaped twice (see untrusted.title_attribute): the theme's tooltip decodes the title once more
-    assert {html.unescape(html.unescape(t)) for t in titles} <= shorts
+    knowledge = load_knowledge_or_raise(ROOT / "data")
+    by_id = {t.id: t for t in knowledge.terms}
+    timeline = (built_site / "timeline/index.html").read_text(encoding="utf-8")
+    links = re.findall(r'<a class="nutshell-term" href="\.\./glossary/#([^"]+)" '
+                       r'aria-describedby="nutshell-card-([^"]+)">', timeline)
+    assert len(links) >= 20
+    assert all(anchor == card for anchor, card in links)  # each link is described by its own term's card
+    cards = dict(re.findall(r'role="tooltip" id="nutshell-card-([^"]+)">(.*?)</p>', timeline))
+    assert set(cards) == {anchor for anchor, _ in links}  # one card per linked term, no more
+    for term_id, inner in cards.items():
+        text = html.unescape(re.sub(r"<[^>]+>", "", inner))
+        assert text == f"{by_id[term_id].term} {by_id[term_id].short}", term_id
+    assert "<abbr title=" not in timeline
+    # notebook pages (never Markdown) get them too
+    demo_pages = [p.read_text(encoding="utf-8") for p in (built_site / "demos").glob("*/index.html")]
+    assert sum('class="nutshell-term"' in page for page in demo_pages) >= 2
 
 
 def test_json_export_matches_the_data(built_site: Path):

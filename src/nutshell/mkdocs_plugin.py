@@ -1,9 +1,10 @@
 """MkDocs plugin `nutshell`: a thin adapter from MkDocs events to `load` and `render`.
 
-- on_pre_build: load and check data/ (before MkDocs cleans site/, so bad data leaves the old site intact).
+- on_pre_build: load and check data/ and the demos' titles (before MkDocs cleans site/, so bad data leaves
+  the old site intact).
   `mkdocs build` stops with every problem listed; `mkdocs serve` keeps running and shows them on every page.
 - on_files: add the generated pages and the JSON export as virtual files (nothing is written to docs/).
-- on_page_content: glossary tooltips on every page (notebook pages never pass through Markdown, so this
+- on_page_content: definition cards on every page (notebook pages never pass through Markdown, so this
   works on the rendered HTML), and links from each demo page back to the terms and milestones that cite it.
 """
 
@@ -21,9 +22,9 @@ from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
 from nutshell import render, untrusted
-from nutshell.demo_build import DemoError, discover_demos
+from nutshell.definition_cards import DefinitionCards
 from nutshell.load import Problem, load_knowledge
-from nutshell.schema import CATEGORIES, Knowledge
+from nutshell.schema import Knowledge
 
 log = logging.getLogger("mkdocs.plugins.nutshell")
 
@@ -33,21 +34,12 @@ class NutshellConfig(Config):
     demos_dir = config_options.Type(str, default="demos")
 
 
-def demo_titles(demos_dir: Path) -> dict[str, str]:
-    """Each demo's title, as the demo index shows it (read from the scripts; nothing is executed)."""
-    try:
-        return {demo.id: demo.title for demo in discover_demos(demos_dir)}
-    except DemoError:  # nutshell-demos reports malformed demos; links then fall back to the demo id
-        return {}
-
-
 class NutshellPlugin(BasePlugin[NutshellConfig]):
     def __init__(self) -> None:
         self.serving = False
         self.knowledge: Knowledge | None = None
         self.problems: list[Problem] = []
-        self.annotator: render.TooltipAnnotator | None = None
-        self.titles: dict[str, str] = {}
+        self.annotator: DefinitionCards | None = None
         self.generated: set[str] = set()  # pages made from data/: checked by the active-content net
 
     def on_startup(self, *, command, dirty) -> None:
@@ -66,9 +58,8 @@ class NutshellPlugin(BasePlugin[NutshellConfig]):
         data_dir = self._path(config, self.config.data_dir)
         demos_dir = self._path(config, self.config.demos_dir)
         self.knowledge, self.problems = load_knowledge(data_dir, demos_dir)
-        self.titles = demo_titles(demos_dir) if demos_dir.is_dir() else {}
         if not self.problems:
-            self.annotator = render.TooltipAnnotator(self.knowledge)
+            self.annotator = DefinitionCards(self.knowledge)
             return
         report = "\n".join(str(p) for p in self.problems)
         summary = f"{len(self.problems)} problem(s) in {data_dir.name}/ — fix them and the site rebuilds:\n{report}"
@@ -81,30 +72,17 @@ class NutshellPlugin(BasePlugin[NutshellConfig]):
         pages: dict[str, str] = {}
         if self.knowledge is not None:
             try:
-                pages = self._generate_pages(self.knowledge)
+                pages = render.generated_pages(self.knowledge)
             except untrusted.UntrustedContentError as err:  # only data that bypassed the loader gets here
                 raise PluginError(f"refusing to build a page from data/: {err}") from err
         else:  # `mkdocs serve` with bad data: the generated pages stand in for themselves (banner below)
-            placeholder = "# Waiting for the data to be fixed\n"
-            for page in (render.TIMELINE_PAGE, render.GLOSSARY_PAGE, *map(render.category_page, CATEGORIES)):
-                pages[page] = placeholder
+            pages = render.placeholder_pages()
         self.generated = set(pages)
         for src_uri, content in pages.items():
             if files.get_file_from_path(src_uri) is not None:
                 raise PluginError(f"docs/{src_uri} is generated from data/ at build time; delete the file in docs/")
             files.append(File.generated(config, src_uri, content=content))
         return files
-
-    def _generate_pages(self, knowledge: Knowledge) -> dict[str, str]:
-        pages = {
-            render.TIMELINE_PAGE: render.timeline_markdown(knowledge, self.titles),
-            render.GLOSSARY_PAGE: render.glossary_markdown(knowledge, self.titles),
-        }
-        for category in CATEGORIES:  # every category has a page: mkdocs.yml's nav lists them all
-            pages[render.category_page(category)] = render.category_markdown(knowledge, category)
-        pages[f"{render.API_DIR}/glossary.json"] = render.glossary_json(knowledge)
-        pages[f"{render.API_DIR}/milestones.json"] = render.milestones_json(knowledge)
-        return pages
 
     @staticmethod
     def _refuse_active_content(html_text: str, src: str) -> None:
@@ -136,7 +114,8 @@ class NutshellPlugin(BasePlugin[NutshellConfig]):
             self._refuse_active_content(links, src)
             html_text += links
         if self.annotator is not None and not src.startswith(render.API_DIR + "/"):
-            html_text = self.annotator.annotate(html_text)
+            glossary_url = get_relative_url(render.site_path(render.GLOSSARY_PAGE), page.url)
+            html_text = self.annotator.annotate(html_text, glossary_url)
         if src in self.generated:
             self._refuse_active_content(html_text, src)
         return html_text

@@ -94,3 +94,31 @@ def test_screenshots_of_the_main_pages_in_light_and_dark(browse, tmp_path_factor
     largest = max(sizes.values()) // 1024
     record("screenshots", f"{folder} ({len(sizes)} files; small copies {largest} KB at most)"
            + (f", copied to {SCREENSHOT_DIR}" if update else ""))
+
+
+_STRIP_LABELS_JS = """() => [...document.querySelectorAll('.nutshell-strip__era')].map(band => {
+  const box = band.getBoundingClientRect();
+  const labels = [...band.querySelectorAll('span')].filter(s => getComputedStyle(s).display !== 'none');
+  return {name: band.getAttribute('aria-label'), width: Math.round(box.width),
+          shown: labels.map(s => s.textContent),
+          clipped: labels.filter(s => s.getBoundingClientRect().right > box.right + 0.5
+                                      || s.getBoundingClientRect().left < box.left - 0.5).map(s => s.textContent)};
+})"""
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_timeline_strip_year_labels_are_whole_or_absent(browse, knowledge, viewport):
+    """Issue #14: on a phone the strip's labels were clipped ("200("). Each band shows its first year in
+    full, shortened (’06) or not at all, whichever fits; its name always carries the full years."""
+    tab = browse(viewport=viewport, is_mobile=viewport is PHONE)
+    tab.goto("timeline/")
+    bands = tab.page.evaluate(_STRIP_LABELS_JS)
+    assert [b["name"] for b in bands] == [f"{e.title} ({e.start}–{e.end})" for e in knowledge.eras]
+    clipped = [f"{b['name']}: {b['clipped']} in {b['width']} px" for b in bands if b["clipped"]]
+    assert not clipped, "clipped strip labels:\n" + "\n".join(clipped)
+    for band, era in zip(bands, knowledge.eras):
+        assert band["shown"] in ([], [str(era.start)], [f"’{era.start % 100:02d}"]), band
+    labelled = sum(bool(b["shown"]) for b in bands)
+    assert labelled >= min(4, len(bands)), f"only {labelled} of {len(bands)} bands are labelled: {bands}"
+    record(f"timeline strip labels ({'phone' if viewport is PHONE else 'desktop'})",
+           " ".join(b["shown"][0] if b["shown"] else "·" for b in bands))

@@ -1,4 +1,4 @@
-"""What a reader sees on the home page, in search, in hover tooltips, on the timeline and in the glossary."""
+"""What a reader sees on the home page, in search, in definition cards, on the timeline and in the glossary."""
 
 from __future__ import annotations
 
@@ -127,49 +127,53 @@ def test_search_finds_terms_by_name_and_by_alias_and_lands_on_the_anchor(tab, kn
     assert not tab.problems(), "\n".join(tab.problems())
 
 
-# ── 3. Tooltips ───────────────────────────────────────────────────────────────────
+# ── 3. Definition cards (all the ways to open them: test_definition_cards.py) ──────────────
 
 
-def hover_tooltips(tab: Tab, abbrs, knowledge, limit: int = 4) -> list[str]:
-    """Hover up to ``limit`` glossary terms; returns mismatches between tooltip and the term's short."""
+def hover_terms(tab: Tab, terms, knowledge, limit: int = 4) -> list[str]:
+    """Hover up to ``limit`` term links; returns mismatches between the card and the term's data."""
     problems = []
-    count = min(abbrs.count(), limit)
+    count = min(terms.count(), limit)
     for index in range(count):
-        abbr = abbrs.nth(index)
-        word = squash(abbr.inner_text())
+        link = terms.nth(index)
+        word = squash(link.inner_text())
         term = term_for(knowledge, word)
-        abbr.scroll_into_view_if_needed()
-        abbr.hover()
-        tooltip_id = abbr.get_attribute("aria-describedby")
-        tooltip = tab.page.locator(f"#{tooltip_id}.md-tooltip2--active" if tooltip_id
-                                   else ".md-tooltip2--active")
-        try:
-            expect(tooltip).to_be_visible(timeout=3000)
-        except AssertionError:
-            problems.append(f"hovering {word!r} shows no tooltip")
+        if link.get_attribute("aria-describedby") != f"nutshell-card-{term.id}":
+            problems.append(f"{word!r} is described by {link.get_attribute('aria-describedby')!r}, "
+                            f"not by the card of '{term.id}'")
             continue
-        if squash(tooltip.inner_text()) != squash(term.short):
-            problems.append(f"{word!r}: tooltip {tooltip.inner_text()!r} ≠ short of '{term.id}': "
-                            f"{term.short!r}")
+        link.scroll_into_view_if_needed()
+        link.hover()
+        card = tab.page.locator(f"#nutshell-card-{term.id}")
+        try:
+            expect(card).to_be_visible(timeout=3000)
+        except AssertionError:
+            problems.append(f"hovering {word!r} shows no card")
+            continue
+        if squash(card.inner_text()) != squash(f"{term.term} {term.short}"):
+            problems.append(f"{word!r}: card {card.inner_text()!r} ≠ name and short of '{term.id}': "
+                            f"{term.term!r} {term.short!r}")
         tab.page.mouse.move(0, 0)
+        expect(card).to_be_hidden(timeout=3000)
     assert count, "no glossary term is marked up in this page's prose"
     return problems
 
 
-def test_hovering_a_term_in_a_milestone_summary_shows_its_short_definition(tab, knowledge):
+def test_hovering_a_term_in_a_milestone_summary_shows_its_definition_card(tab, knowledge):
     tab.goto("timeline/")
-    problems = hover_tooltips(tab, tab.page.locator("article .nutshell-milestone p abbr"), knowledge)
+    terms = tab.page.locator("article .nutshell-milestone p a.nutshell-term >> visible=true")
+    problems = hover_terms(tab, terms, knowledge)
     assert not problems, "\n".join(problems)
 
 
-def test_hovering_a_term_on_a_demo_page_shows_its_short_definition(tab, knowledge, demo_ids):
+def test_hovering_a_term_on_a_demo_page_shows_its_definition_card(tab, knowledge, demo_ids):
     problems, marked_up = [], 0
     for demo_id in demo_ids:
         tab.goto(f"demos/{demo_id}/")
-        abbrs = tab.page.locator("article .jp-MarkdownCell abbr")
-        if abbrs.count():
+        terms = tab.page.locator("article .jp-MarkdownCell a.nutshell-term")
+        if terms.count():
             marked_up += 1
-            problems += [f"demos/{demo_id}/: {p}" for p in hover_tooltips(tab, abbrs, knowledge, limit=2)]
+            problems += [f"demos/{demo_id}/: {p}" for p in hover_terms(tab, terms, knowledge, limit=2)]
     assert marked_up, "no demo page marks up a glossary term in its prose"
     assert not problems, "\n".join(problems)
 
@@ -177,7 +181,7 @@ def test_hovering_a_term_on_a_demo_page_shows_its_short_definition(tab, knowledg
 # ── 4. Timeline ───────────────────────────────────────────────────────────────────
 
 _MILESTONES_JS = """() => [...document.querySelectorAll('article .nutshell-milestone')].map(m => {
-  const para = (label) => [...m.querySelectorAll(':scope > p')]
+  const para = (label) => [...m.querySelectorAll('.nutshell-milestone__more > p')]
     .find(p => p.textContent.trim().startsWith(label));
   const links = (p) => p ? [...p.querySelectorAll('a[href]')].map(a => a.href) : [];
   const h = m.querySelector('h3[id]');
@@ -217,10 +221,11 @@ def test_timeline_shows_every_milestone_in_order_with_its_citation_and_term_link
             if href.split("#", 1)[1] not in glossary_ids:
                 problems.append(f"{data.id}: term link {href} has no anchor on the glossary page")
 
-    # A term link is followed like a reader would: click, land on the glossary entry.
+    # A term link is followed like a reader would: open the entry, click, land on the glossary entry.
     first = next(m for m in shown if m["terms"])
     term_id = first["terms"][0].split("#", 1)[1]
-    click_like_a_reader(tab, tab.page.locator(f"[id='{first['id']}'] ~ p a[href$='#{term_id}']").first)
+    click_like_a_reader(tab, tab.page.locator(f"[id='{first['id']}'] ~ details > summary"))
+    click_like_a_reader(tab, tab.page.locator(f"[id='{first['id']}'] ~ details p a[href$='#{term_id}']").first)
     expect(tab.page).to_have_url(tab.url(f"glossary/#{term_id}"))
     heading_is_in_view(tab, term_id)
     problems += tab.problems()

@@ -9,7 +9,7 @@ from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 import pytest
 
-from .conftest import LOCAL_HOST, is_local, page_path, record, site_pages
+from .conftest import DESKTOP, LOCAL_HOST, PHONE, is_local, page_path, record, site_pages
 
 pytestmark = pytest.mark.browser
 
@@ -125,3 +125,97 @@ def test_every_link_in_the_rendered_pages_lands_on_a_page_and_anchor_the_browser
                 broken.append(f"/{path}: {href} → nothing at /{target}")
     record("links checked in the browser", checked)
     assert not broken, f"{len(broken)} broken links:\n" + "\n".join(sorted(set(broken))[:80])
+
+
+# ── 9. Published elsewhere ────────────────────────────────────────────────────────
+
+
+@pytest.fixture(scope="module")
+def site_under_a_sub_path(tmp_path_factory):
+    """The fixture project built for http://127.0.0.1:PORT/nutshell/ with a source link
+    (`make build SITE_URL=… NUTSHELL_REPO_URL=…`), and a web root that holds it under /nutshell/;
+    returns (web root, PORT)."""
+    from tests.conftest import free_port
+    from tests.test_publishing import REPOSITORY, build_fixture_site
+
+    port = free_port()
+    folder = tmp_path_factory.mktemp("sub-path")
+    address = f"http://{LOCAL_HOST}:{port}/nutshell/"
+    site = build_fixture_site(folder / "project", {"NUTSHELL_SITE_URL": address, "NUTSHELL_REPO_URL": REPOSITORY})
+    web_root = folder / "www"
+    web_root.mkdir()
+    (web_root / "nutshell").symlink_to(site, target_is_directory=True)
+    return web_root, port
+
+
+def _follow_a_link_from_the_home_page(browser, web_root: Path, port: int):
+    """Open /nutshell/ served on ``port``, mark the page's JavaScript context, follow the Timeline link;
+    returns (whether the mark survived, the tab)."""
+    from tests.conftest import serve_folder
+
+    from .conftest import open_tab
+
+    stop = serve_folder(web_root, port)
+    tab = open_tab(browser, f"http://{LOCAL_HOST}:{port}/nutshell/")
+    try:
+        tab.goto("", wait_until="networkidle")  # sitemap.xml is in: Material knows its own pages
+        tab.page.evaluate("window.nutshellMark = 'same document'")
+        # (Material makes every href absolute once it runs: find the link by its name)
+        tab.page.locator("article").get_by_role("link", name="Timeline", exact=True).click()
+        tab.page.wait_for_url(tab.url("timeline/"))
+        tab.page.locator("article h1").filter(has_text="Timeline").wait_for()
+        kept = tab.page.evaluate("window.nutshellMark === 'same document'")
+        return kept, tab
+    finally:
+        tab.page.context.close()
+        stop()
+
+
+def test_instant_navigation_works_at_the_published_address_on_any_port_and_sub_path(
+        browser, site_under_a_sub_path):
+    web_root, port = site_under_a_sub_path
+    kept, tab = _follow_a_link_from_the_home_page(browser, web_root, port)
+    assert kept, "the link reloaded the whole page: instant navigation did not take it"
+    assert not tab.problems()
+
+
+def test_at_another_address_links_are_full_page_loads_that_still_work(browser, site_under_a_sub_path):
+    """What the README says of a site opened anywhere but its SITE_URL: slower, not broken."""
+    from tests.conftest import free_port
+
+    web_root, _ = site_under_a_sub_path
+    kept, tab = _follow_a_link_from_the_home_page(browser, web_root, free_port())
+    assert not kept
+    assert not tab.problems()
+
+
+@pytest.mark.parametrize("color_scheme, viewport", [("light", DESKTOP), ("dark", DESKTOP), ("light", PHONE)],
+                         ids=["light", "dark", "phone"])
+def test_home_and_about_pages_with_a_source_link_pass_axe_and_ask_no_other_host(
+        browser, axe_source, site_under_a_sub_path, color_scheme, viewport):
+    from tests.conftest import serve_folder
+    from tests.test_publishing import REPOSITORY
+
+    from .conftest import open_tab
+    from .test_accessibility import BLOCKING, axe_violations, describe
+
+    web_root, port = site_under_a_sub_path
+    stop = serve_folder(web_root, port)
+    tab = open_tab(browser, f"http://{LOCAL_HOST}:{port}/nutshell/", color_scheme=color_scheme, viewport=viewport)
+    blocking = []
+    try:
+        for path in ("", "about/"):
+            tab.goto(path, wait_until="networkidle")
+            # in the header on a wide screen; in the navigation drawer on a phone
+            source = tab.page.locator("a.md-source").first
+            assert source.get_attribute("href") == REPOSITORY
+            if viewport == DESKTOP:
+                assert source.is_visible()
+            else:  # nothing wider than the screen: long titles and code scroll or wrap inside the page
+                assert tab.page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], path
+            blocking += [describe(path, v) for v in axe_violations(tab, axe_source) if v["impact"] in BLOCKING]
+    finally:
+        tab.page.context.close()
+        stop()
+    assert not blocking, "\n".join(blocking)
+    assert not tab.problems()  # a source link on a host other than GitHub or GitLab: no API request
