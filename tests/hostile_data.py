@@ -55,7 +55,12 @@ def hostile_data() -> dict[str, list[dict]]:
          "short": SHORT, "body": MARKDOWN, "see_also": [],
          "milestones": [], "demos": [], "sources": []},
     ]
-    return {"eras.yaml": eras, "milestones.yaml": milestones, "glossary.yaml": terms}
+    disputes = [
+        {"id": "who-was-first", "question": PLAIN, "summary": MARKDOWN,
+         "claims": [{"claim": MARKDOWN, "credits": ["first-neuron"], "by": [PLAIN], "source": _source(1990)},
+                    {"claim": MARKDOWN, "credits": ["backprop-nature"], "by": ["B. Example"], "source": _source(1991)}]},
+    ]
+    return {"eras.yaml": eras, "milestones.yaml": milestones, "glossary.yaml": terms, "disputes.yaml": disputes}
 
 
 def write_hostile_project(folder: Path, fixtures: Path) -> Path:

@@ -107,14 +107,17 @@ def test_links_from_source_urls_and_dois_stay_inside_their_destination(hostile_s
     assert 'href="https://doi.org/10.1234/x%29%22%3E%3Cimg_src=x_onerror=PWNED%28%29%3E"' in page
 
 
-def test_tooltips_and_toc_labels_carry_the_text_only(hostile_site: Path):
-    page = (hostile_site / "timeline/index.html").read_text(encoding="utf-8")
+def test_definition_cards_carry_the_text_only(hostile_site: Path):
     import html as html_module
     import re
 
-    # decoded once by the browser, once more by the theme's tooltip (see untrusted.title_attribute)
-    titles = [html_module.unescape(html_module.unescape(t)) for t in re.findall(r'<abbr title="([^"]*)"', page)]
-    assert SHORT in titles  # the whole attribute-breaking `short`, intact inside one attribute
+    page = (hostile_site / "timeline/index.html").read_text(encoding="utf-8")
+    # the card holds the attribute-breaking `short` as text, escaped once (no title= for the theme to decode)
+    card = re.search(r'role="tooltip" id="nutshell-card-backpropagation">(.*?)</p>', page, re.S)
+    assert card, "no card for the hostile term"
+    assert html_module.unescape(re.sub(r"<[^>]+>", "", card.group(1))) == f"Backpropagation {SHORT}"
+    assert 'aria-describedby="nutshell-card-backpropagation"' in page
+    assert "<abbr title=" not in page
 
 
 def test_search_index_and_json_export_keep_the_text(hostile_site: Path):

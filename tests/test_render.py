@@ -1,7 +1,8 @@
-"""Rendering is pure: pages, citations, JSON and tooltips are checked without running MkDocs."""
+"""Rendering is pure: pages, citations and JSON are checked without running MkDocs (cards: test_definition_cards)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -35,15 +36,60 @@ def test_citation_with_doi_volume_and_pages():
 
 
 def test_timeline_is_chronological_with_anchors_eras_and_links(knowledge):
-    page = render.timeline_markdown(knowledge, {"toy": "A toy demo"})
+    page = render.timeline_markdown(knowledge)
     assert page.index("{#early}") < page.index("{#first-neuron}") < page.index("{#later}") < page.index("{#backprop-nature}")
     assert "### 1943 · A logical neuron {#first-neuron}" in page
     assert "[Perceptron](glossary/index.md#perceptron)" in page
-    assert "[A toy demo](demos/toy.ipynb)" in page
+    assert "[A toy demo](demos/toy.ipynb)" in page  # the title from demos/toy.py, read by the loader
     assert "[doi:10.1007/BF02478259](https://doi.org/10.1007/BF02478259)" in page
     assert '!!! info "About the dates and sources"' in page and "A 1985 report came first." in page
     # the visual strip has one dot per milestone and a band per era
     assert page.count('class="nutshell-strip__dot"') == 2 and page.count('class="nutshell-strip__era"') == 2
+
+
+def test_timeline_milestones_are_compact_cards_that_open_to_the_full_entry(knowledge):
+    page = render.timeline_markdown(knowledge)
+    first = page[page.index("{#first-neuron}"): page.index("{#later}")]
+    # the card: people and tags, then the summary; the heading (and its anchor) stays outside <details>
+    card, entry = first.split('<details class="nutshell-milestone__more" markdown>')
+    assert '<p class="nutshell-milestone__meta" markdown>' in card and '<div class="nutshell-milestone__summary"' in card
+    assert "**Why it mattered.**" not in card and "**Source.**" not in card
+    # the entry names what it holds, stays out of search results' text, and holds the rest
+    assert entry.startswith("\n<summary data-search-exclude>Why it mattered, source, terms and a demo</summary>")
+    assert "**Why it mattered.**" in entry and "**Source.**" in entry and "**Terms.**" in entry
+    assert "**Run it.** [A toy demo]" in entry and entry.index("</details>") > entry.index("**Run it.**")
+    later = page[page.index("{#backprop-nature}"):]
+    assert "<summary data-search-exclude>Why it mattered, source, a note on the dates and terms</summary>" in later
+
+
+def test_timeline_eras_are_sections_the_filter_can_hide(knowledge):
+    page = render.timeline_markdown(knowledge)
+    assert page.count('<section class="nutshell-era" data-era="') == 2 and page.count("</section>") == 2
+    early = page[page.index('<section class="nutshell-era" data-era="early"'): page.index("</section>")]
+    assert "{#early}" in early and "The first artificial neurons." in early and "{#first-neuron}" in early
+    assert "{#later}" not in early
+    # the filter: one button per era (named by the title before any colon), a tag list, a count, hidden
+    assert '<div class="nutshell-filter" role="group" aria-label="Filter the milestones" hidden>' in page
+    assert 'data-filter-era="early" aria-pressed="false">Early days</button>' in page
+    assert '<option value="backpropagation">backpropagation</option>' in page
+    assert 'class="nutshell-filter__count" aria-live="polite"' in page
+
+
+def test_timeline_strip_labels_each_band_in_full_and_short(knowledge):
+    strip = render.timeline_strip_html(knowledge)
+    assert ('<span class="nutshell-strip__year">1940</span><span class="nutshell-strip__short">’40</span>'
+            in strip)
+    assert 'aria-label="Later days (1970–2015)"' in strip
+    assert 'data-milestone="backprop-nature"' in strip
+
+
+def test_timeline_escapes_what_it_takes_from_the_data(knowledge):
+    era = dataclasses.replace(knowledge.eras[0], title='Old <b>"days"</b>: & more')
+    hostile = dataclasses.replace(knowledge, eras=(era, *knowledge.eras[1:]))
+    strip, filters = render.timeline_strip_html(hostile), render._filter_html(hostile)
+    assert "<b>" not in strip + filters
+    assert 'aria-label="Old &lt;b&gt;&quot;days&quot;&lt;/b&gt;: &amp; more (1940–1969)"' in strip
+    assert 'data-filter-era="early" aria-pressed="false">Old &lt;b&gt;"days"&lt;/b&gt;</button>' in filters
 
 
 def test_glossary_has_jump_bar_headings_and_derived_links(knowledge):
@@ -77,40 +123,12 @@ def test_json_export_fields(knowledge):
     assert {e["id"] for e in milestones["eras"]} == {"early", "later"}
 
 
-def test_tooltips_mark_the_first_mention_only(knowledge):
-    annotator = render.TooltipAnnotator(knowledge)
-    html = annotator.annotate("<p>Backprop uses gradient descent. Backpropagation again.</p>")
-    assert html.count("<abbr") == 2
-    assert html.startswith('<p><abbr title="Computing the gradient of the loss')
-    assert '<abbr title="Repeatedly moving the parameters a small step against the gradient of the loss.">gradient descent</abbr>' in html
-
-
-def test_tooltips_skip_code_links_headings_and_labels(knowledge):
-    annotator = render.TooltipAnnotator(knowledge)
-    source = ('<h2>Perceptron</h2><p><code>perceptron</code> <a href="#">perceptron</a> '
-              '<span class="nutshell-tag">backpropagation <span>x</span> backprop</span> '
-              '<pre><span>gradient descent</span></pre></p><p>perceptrons learn</p>')
-    html = annotator.annotate(source)
-    assert html.count("<abbr") == 1
-    assert "<abbr title=\"A single artificial neuron" in html and ">perceptrons</abbr> learn" in html
-
-
-def test_tooltip_abbreviations_with_capitals_match_exactly(knowledge):
-    annotator = render.TooltipAnnotator(knowledge)
-    assert "<abbr" not in annotator.annotate("<p>bp and Bp are not abbreviations</p>")
-    assert annotator.annotate("<p>BP is</p>").count("<abbr") == 1
-
-
-def test_tooltip_text_is_escaped():
-    class FakeTerm:
-        id, term, aliases, short = "t", "Thing", (), 'Says "hi" & <waves>'
-
-    class FakeKnowledge:
-        terms = [FakeTerm]
-
-    html = render.TooltipAnnotator(FakeKnowledge).annotate("<p>a thing</p>")
-    # escaped twice: Material's tooltip inserts the decoded title as HTML, which must still be text
-    assert 'title="Says &amp;quot;hi&amp;quot; &amp;amp; &amp;lt;waves&amp;gt;"' in html
+def test_demo_links_are_named_by_the_demo_title_from_knowledge(knowledge):
+    page = render.glossary_markdown(knowledge)
+    assert "**Run it.** [A toy demo](../demos/toy.ipynb)" in page
+    # a Knowledge made without its demos (not one the loader returns) still links, by the id
+    bare = dataclasses.replace(knowledge, demos=())
+    assert "**Run it.** [Toy](../demos/toy.ipynb)" in render.glossary_markdown(bare)
 
 
 def test_demo_links_section(knowledge):
@@ -118,12 +136,3 @@ def test_demo_links_section(knowledge):
     assert '<a href="/timeline/#first-neuron">1943 · A logical neuron</a>' in html
     assert '<a href="/glossary/#perceptron">Perceptron</a>' in html
     assert render.demo_links_html(knowledge, "nothing", lambda p, a: "") == ""
-
-
-def test_no_tooltip_for_a_term_inside_its_own_glossary_section(knowledge):
-    annotator = render.TooltipAnnotator(knowledge)
-    html = annotator.annotate('<h3 id="perceptron">Perceptron</h3><p>A perceptron uses backprop.</p>'
-                              '<h3 id="backpropagation">Backpropagation</h3><p>Unlike a perceptron.</p>')
-    first, second = html.split('<h3 id="backpropagation">')
-    assert ">perceptron</abbr>" not in first and ">backprop</abbr>" in first
-    assert ">perceptron</abbr>" in second  # elsewhere it is still explained

@@ -1,4 +1,4 @@
-"""Knowledge → Markdown pages, JSON export and HTML tooltips.
+"""Knowledge → Markdown pages and JSON export (definition cards: nutshell.definition_cards).
 
 Pure functions of a `Knowledge` (no MkDocs import), so every page can be tested without a build.
 Links between generated pages are written as relative links to source files (``glossary/index.md#id``);
@@ -18,6 +18,7 @@ from nutshell.schema import CATEGORIES, Knowledge, Milestone, Source, Term
 TIMELINE_PAGE = "timeline.md"
 GLOSSARY_PAGE = "glossary/index.md"
 API_DIR = "api"
+DISPUTES_PAGE = "disputes.md"
 JSON_SCHEMA_VERSION = 1
 
 CATEGORY_TITLES = {
@@ -69,8 +70,32 @@ def markdown_field(text: str, what: str) -> str:
     return untrusted.markdown(text.strip(), what)
 
 
-def _default_demo_title(demo_id: str) -> str:
-    return demo_id.replace("-", " ").capitalize()
+def _demo_links(knowledge: Knowledge, demo_ids: Iterable[str], page: str) -> str:
+    """Links to demo pages, each named by its title (from the id when the Knowledge lacks the demo)."""
+    links = []
+    for demo_id in demo_ids:
+        demo = knowledge.demo_by_id.get(demo_id)
+        title = demo.title if demo else demo_id.replace("-", " ").capitalize()
+        links.append(f"[{inline(title)}]({_rel(page, demo_page(demo_id))})")
+    return ", ".join(links)
+
+
+def generated_pages(knowledge: Knowledge) -> dict[str, str]:
+    """Every page made from data/, as {source path: content}: what an engine adapter adds to the site."""
+    pages = {TIMELINE_PAGE: timeline_markdown(knowledge), GLOSSARY_PAGE: glossary_markdown(knowledge)}
+    for category in CATEGORIES:  # every category has a page: mkdocs.yml's nav lists them all
+        pages[category_page(category)] = category_markdown(knowledge, category)
+    pages[f"{API_DIR}/glossary.json"] = glossary_json(knowledge)
+    pages[f"{API_DIR}/milestones.json"] = milestones_json(knowledge)
+    pages[DISPUTES_PAGE] = disputes_markdown(knowledge)
+    pages[f"{API_DIR}/disputes.json"] = disputes_json(knowledge)
+    return pages
+
+
+def placeholder_pages() -> dict[str, str]:
+    """While the data has problems (`mkdocs serve`), the pages the nav names stand in for themselves."""
+    return dict.fromkeys((TIMELINE_PAGE, DISPUTES_PAGE, GLOSSARY_PAGE, *map(category_page, CATEGORIES)),
+                         "# Waiting for the data to be fixed\n")
 
 
 # ── Citations ──────────────────────────────────────────────────────────────────
@@ -123,6 +148,11 @@ def _note_block(note: str) -> list[str]:
 
 
 # ── Timeline ──────────────────────────────────────────────────────────────────
+# Each era is a <section> (its heading, introduction and milestones), so the filter in
+# javascripts/timeline.js can hide an era that has no milestone left. Each milestone is a compact card
+# (heading, people, tags, summary clamped to two lines by nutshell.css) whose full entry sits in a native
+# <details>: it opens by keyboard, touch and screen reader without script; with script, the milestone
+# that the URL's #anchor names opens by itself.
 
 
 def _year_span(knowledge: Knowledge) -> tuple[int, int]:
@@ -130,16 +160,22 @@ def _year_span(knowledge: Knowledge) -> tuple[int, int]:
 
 
 def timeline_strip_html(knowledge: Knowledge) -> str:
-    """A compact visual timeline: era bands proportional to their length, one dot per milestone."""
+    """A compact visual timeline: era bands proportional to their length, one dot per milestone.
+
+    Each band carries its first year twice, in full and as ’yy: nutshell.css shows whichever fits the
+    band's width and neither when the band is narrower still (a one-year era on a phone).
+    """
     first, last = _year_span(knowledge)
     span = max(1, last - first + 1)
     bands = []
     for era in knowledge.eras:
         width = (era.end - era.start + 1) / span * 100
+        label = f"{era.title} ({era.start}–{era.end})"
         bands.append(
             f'<a class="nutshell-strip__era" href="#{era.id}" style="width:{width:.3f}%" '
-            f'title="{title_attribute(era.title)} ({era.start}–{era.end})">'
-            f'<span>{era.start}</span></a>'
+            f'title="{title_attribute(label)}" aria-label="{html_attribute(label)}">'
+            f'<span class="nutshell-strip__year">{era.start}</span>'
+            f'<span class="nutshell-strip__short">’{era.start % 100:02d}</span></a>'
         )
     dots = []
     for milestone in knowledge.milestones:
@@ -147,7 +183,8 @@ def timeline_strip_html(knowledge: Knowledge) -> str:
         label = f"{milestone.year}: {milestone.title}"
         dots.append(
             f'<a class="nutshell-strip__dot" href="#{milestone.id}" style="left:{left:.3f}%" '
-            f'title="{title_attribute(label)}" aria-label="{html_attribute(label)}"></a>'
+            f'data-milestone="{milestone.id}" title="{title_attribute(label)}" '
+            f'aria-label="{html_attribute(label)}"></a>'
         )
     return (
         '<div class="nutshell-strip" role="navigation" aria-label="Timeline overview">'
@@ -159,28 +196,43 @@ def timeline_strip_html(knowledge: Knowledge) -> str:
 
 
 def _filter_html(knowledge: Knowledge) -> str:
+    """Era buttons, a tag list, the count and an expand-all switch; javascripts/timeline.js reveals them."""
     eras = "".join(
-        f'<button type="button" class="md-button nutshell-chip" data-filter-era="{e.id}">'
-        f"{html_text(e.title)}</button>"
+        f'<button type="button" class="md-button nutshell-chip" data-filter-era="{e.id}" aria-pressed="false">'
+        f"{html_text(e.title.split(':', 1)[0])}</button>"
         for e in knowledge.eras
     )
     tags = sorted({tag for m in knowledge.milestones for tag in m.tags})
     options = "".join(f'<option value="{html_attribute(t)}">{html_text(t.replace("-", " "))}</option>' for t in tags)
     return (
-        '<div class="nutshell-filter" hidden>'
+        '<div class="nutshell-filter" role="group" aria-label="Filter the milestones" hidden>'
+        '<div class="nutshell-filter__eras">'
         '<button type="button" class="md-button nutshell-chip" data-filter-era="" aria-pressed="true">All eras</button>'
-        f"{eras}"
+        f"{eras}</div>"
         '<label class="nutshell-filter__tag">Tag <select data-filter-tag>'
         f'<option value="">any</option>{options}</select></label>'
         '<p class="nutshell-filter__count" aria-live="polite"></p>'
+        '<button type="button" class="md-button nutshell-chip nutshell-filter__expand" data-expand-all '
+        'aria-pressed="false">Show full entries</button>'
         "</div>"
     )
 
 
-def milestone_markdown(
-    knowledge: Knowledge, milestone: Milestone, page: str, demo_titles: dict[str, str] | None = None
-) -> list[str]:
-    demo_titles = demo_titles or {}
+def _details_label(milestone: Milestone, notes: int, has_terms: bool) -> str:
+    """What the closed entry holds, in words: 'Why it mattered, source, terms and a demo'."""
+    parts = ["why it mattered", "sources" if milestone.other_sources else "source"]
+    if notes:
+        parts.append("a note on the dates" if notes == 1 else "notes on the dates")
+    if has_terms:
+        parts.append("terms")
+    if milestone.demos:
+        parts.append("a demo" if len(milestone.demos) == 1 else "demos")
+    text = ", ".join(parts[:-1]) + " and " + parts[-1]
+    return text[0].upper() + text[1:]
+
+
+def milestone_markdown(knowledge: Knowledge, milestone: Milestone, page: str) -> list[str]:
+    """One milestone: a compact card (heading, people, tags, summary) and its full entry in <details>."""
     tags = html_attribute(" ".join(milestone.tags))
     lines = [
         f'<div class="nutshell-milestone" data-era="{html_attribute(milestone.era)}" data-tags="{tags}" markdown>',
@@ -193,30 +245,36 @@ def milestone_markdown(
         meta.append(f"dated {milestone.date}")
     if milestone.tags:
         meta.append(" ".join(f'<span class="nutshell-tag">{html_text(t)}</span>' for t in milestone.tags))
-    lines += [" · ".join(meta), "", markdown_field(milestone.summary, f"milestone '{milestone.id}': summary"), ""]
+    for dispute in knowledge.disputes_for_milestone(milestone.id):  # shown on the card: credit is contested
+        meta.append(f"[credit disputed: {inline(dispute.question)}]({_rel(page, DISPUTES_PAGE, dispute.id)})")
+    lines += [f'<p class="nutshell-milestone__meta" markdown>{" · ".join(meta)}</p>', ""]
+    summary = markdown_field(milestone.summary, f"milestone '{milestone.id}': summary")
+    lines += ['<div class="nutshell-milestone__summary" markdown>', "", summary, "", "</div>", ""]
+
+    notes = [s.note for s in (milestone.source, *milestone.other_sources) if s.note]
+    terms = knowledge.terms_for_milestone(milestone.id)
+    lines += [
+        '<details class="nutshell-milestone__more" markdown>',
+        f"<summary data-search-exclude>{_details_label(milestone, len(notes), bool(terms))}</summary>",
+        "",
+    ]
     significance = markdown_field(milestone.significance, f"milestone '{milestone.id}': significance")
     lines += [f"**Why it mattered.** {significance}", ""]
     lines += [f"**Source.** {citation_markdown(milestone.source)}", ""]
     for other in milestone.other_sources:
         lines += [f"**See also.** {citation_markdown(other)}", ""]
-    notes = [s.note for s in (milestone.source, *milestone.other_sources) if s.note]
     for note in notes:
         lines += _note_block(note)
-    terms = knowledge.terms_for_milestone(milestone.id)
     if terms:
         links = ", ".join(f"[{inline(t.term)}]({_rel(page, GLOSSARY_PAGE, t.id)})" for t in terms)
         lines += [f"**Terms.** {links}", ""]
     if milestone.demos:
-        links = ", ".join(
-            f"[{inline(demo_titles.get(d, _default_demo_title(d)))}]({_rel(page, demo_page(d))})"
-            for d in milestone.demos
-        )
-        lines += [f"**Run it.** {links}", ""]
-    lines += ["</div>", ""]
+        lines += [f"**Run it.** {_demo_links(knowledge, milestone.demos, page)}", ""]
+    lines += ["</details>", "", "</div>", ""]
     return lines
 
 
-def timeline_markdown(knowledge: Knowledge, demo_titles: dict[str, str] | None = None) -> str:
+def timeline_markdown(knowledge: Knowledge) -> str:
     page = TIMELINE_PAGE
     first, last = _year_span(knowledge)
     lines = [
@@ -226,9 +284,12 @@ def timeline_markdown(knowledge: Knowledge, demo_titles: dict[str, str] | None =
         "",
         "# Timeline",
         "",
-        f"{len(knowledge.milestones)} milestones from {first} to {last}, grouped into {len(knowledge.eras)} eras. "
-        "Each one cites the publication where the idea first appeared; where popular accounts give another "
-        "date, a note says which and why.",
+        (
+            f"{len(knowledge.milestones)} milestones from {first} to {last}, grouped into "
+            f"{len(knowledge.eras)} eras. Each one cites the publication where the idea first appeared; where "
+            "popular accounts give another date, a note says which and why. Open a milestone for why it "
+            "mattered, its sources and its terms."
+        ),
         "",
         timeline_strip_html(knowledge),
         "",
@@ -237,13 +298,16 @@ def timeline_markdown(knowledge: Knowledge, demo_titles: dict[str, str] | None =
     ]
     for era in knowledge.eras:
         lines += [
+            f'<section class="nutshell-era" data-era="{era.id}" markdown>',
+            "",
             f'## {inline(era.title)} <span class="nutshell-years">{era.start}–{era.end}</span> {{#{era.id}}}',
             "",
             markdown_field(era.intro, f"era '{era.id}': intro"),
             "",
         ]
         for milestone in knowledge.milestones_in_era(era.id):
-            lines += milestone_markdown(knowledge, milestone, page, demo_titles)
+            lines += milestone_markdown(knowledge, milestone, page)
+        lines += ["</section>", ""]
     return "\n".join(lines)
 
 
@@ -255,10 +319,7 @@ def _letter(term: Term) -> str:
     return first if first.isalpha() else "#"
 
 
-def term_markdown(
-    knowledge: Knowledge, term: Term, page: str, demo_titles: dict[str, str] | None = None
-) -> list[str]:
-    demo_titles = demo_titles or {}
+def term_markdown(knowledge: Knowledge, term: Term, page: str) -> list[str]:
     # Aliases sit in the heading: Material's search ranks heading words far above body text, so
     # "weight decay" finds L2 regularization first. The table of contents shows the name alone.
     heading = f"### {inline(term.term)}"
@@ -279,11 +340,7 @@ def term_markdown(
         )
         lines += [f"**In history.** {links}", ""]
     if term.demos:
-        links = ", ".join(
-            f"[{inline(demo_titles.get(d, _default_demo_title(d)))}]({_rel(page, demo_page(d))})"
-            for d in term.demos
-        )
-        lines += [f"**Run it.** {links}", ""]
+        lines += [f"**Run it.** {_demo_links(knowledge, term.demos, page)}", ""]
     if term.sources:
         lines += ["**Sources.**", ""]
         lines += [f"- {citation_markdown(s)}" for s in term.sources]
@@ -294,7 +351,7 @@ def term_markdown(
     return lines
 
 
-def glossary_markdown(knowledge: Knowledge, demo_titles: dict[str, str] | None = None) -> str:
+def glossary_markdown(knowledge: Knowledge) -> str:
     page = GLOSSARY_PAGE
     letters: dict[str, list[Term]] = {}
     for term in knowledge.terms:
@@ -319,8 +376,8 @@ def glossary_markdown(knowledge: Knowledge, demo_titles: dict[str, str] | None =
         "",
         "# Glossary",
         "",
-        f"{len(knowledge.terms)} terms, A to Z. Hover a term anywhere on the site for its short definition; "
-        f"`nutshell define TERM` prints the same entry in a terminal. Browse by topic: {categories}.",
+        f"{len(knowledge.terms)} terms, A to Z. Hover, focus or tap a term anywhere on the site for its definition "
+        f"card; `nutshell define TERM` prints the same entry in a terminal. Browse by topic: {categories}.",
         "",
         f'<nav class="nutshell-az" aria-label="Jump to letter">{"".join(bar)}</nav>',
         "",
@@ -329,7 +386,7 @@ def glossary_markdown(knowledge: Knowledge, demo_titles: dict[str, str] | None =
         anchor = "letter-other" if letter == "#" else f"letter-{letter.lower()}"
         lines += [f"## {letter} {{#{anchor}}}", ""]
         for term in terms:
-            lines += term_markdown(knowledge, term, page, demo_titles)
+            lines += term_markdown(knowledge, term, page)
     return "\n".join(lines)
 
 
@@ -386,6 +443,7 @@ def glossary_records(knowledge: Knowledge) -> list[dict]:
 
 
 def glossary_json(knowledge: Knowledge) -> str:
+    """``api/glossary.json``, and what ``nutshell define --list --json`` prints: ``{schema_version, count, terms}``."""
     terms = glossary_records(knowledge)
     return json.dumps({"schema_version": JSON_SCHEMA_VERSION, "count": len(terms), "terms": terms}, indent=1,
                       ensure_ascii=False) + "\n"
@@ -416,106 +474,30 @@ def milestone_records(knowledge: Knowledge) -> list[dict]:
             "other_sources": [_source_json(s) for s in m.other_sources],
             "terms": [t.id for t in knowledge.terms_for_milestone(m.id)],
             "demos": list(m.demos),
+            "disputes": [d.id for d in knowledge.disputes_for_milestone(m.id)],
             "url": site_path(TIMELINE_PAGE) + f"#{m.id}",
         }
         for m in knowledge.milestones
     ]
 
 
-def milestones_json(knowledge: Knowledge) -> str:
+def milestones_json(knowledge: Knowledge, milestone_ids: Iterable[str] | None = None) -> str:
+    """``api/milestones.json``: ``{schema_version, count, eras, milestones}``, ``count`` counting milestones.
+
+    ``nutshell timeline --json`` prints the same document for the milestones it lists (``milestone_ids``,
+    in that order) and only the eras they belong to.
+    """
     eras, milestones = era_records(knowledge), milestone_records(knowledge)
+    if milestone_ids is not None:
+        by_id = {m["id"]: m for m in milestones}
+        milestones = [by_id[i] for i in milestone_ids]
+        used = {m["era"] for m in milestones}
+        eras = [e for e in eras if e["id"] in used]
     return json.dumps(
         {"schema_version": JSON_SCHEMA_VERSION, "count": len(milestones), "eras": eras, "milestones": milestones},
         indent=1,
         ensure_ascii=False,
     ) + "\n"
-
-
-# ── Tooltips ──────────────────────────────────────────────────────────────────
-
-# Text inside these elements is left alone: code, links, headings, math, existing tooltips, widgets.
-_SKIP_TAGS = {
-    "a", "abbr", "code", "pre", "kbd", "samp", "script", "style", "math", "svg", "button", "label",
-    "select", "option", "textarea", "title", "h1", "h2", "h3", "h4", "h5", "h6", "nav", "summary",
-}
-_SKIP_CLASSES = ("nutshell-tag", "nutshell-notip")  # labels and widgets that must stay plain
-_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)([^>]*)>|<!--.*?-->", re.S)
-_ID_ATTRIBUTE = re.compile(r'\bid="([^"]+)"')
-_VOID = {"br", "img", "hr", "input", "meta", "link", "wbr", "source", "col", "area", "base", "embed", "track"}
-_MIN_SURFACE = 3
-
-
-def _surface_pattern(surface: str) -> str:
-    escaped = re.escape(surface).replace(r"\ ", r"[\s\u00a0]+").replace(r"\-", r"[-\u2011 ]?")
-    # Names with inner capitals (ReLU, AlexNet, SGD) must match exactly; plain words in any case.
-    has_inner_capitals = any(c.isupper() for c in surface[1:])
-    return escaped if has_inner_capitals else f"(?i:{escaped})"
-
-
-class TooltipAnnotator:
-    """Wraps the first mention of each glossary term on a page in ``<abbr title="short">``."""
-
-    def __init__(self, knowledge: Knowledge):
-        surfaces: list[tuple[str, Term]] = []
-        for term in knowledge.terms:
-            for surface in {term.term, *term.aliases}:
-                # Short surfaces only as exact abbreviations (L1, BP): short lowercase words are too common.
-                if len(surface) >= _MIN_SURFACE or (len(surface) == 2 and surface.isupper() or surface[-1:].isdigit()):
-                    surfaces.append((surface, term))
-        # Longest first, so "stochastic gradient descent" wins over "gradient descent".
-        surfaces.sort(key=lambda item: -len(item[0]))
-        self._term_for_group: list[Term] = [term for _, term in surfaces]
-        self._term_ids = {term.id for term in knowledge.terms}
-        alternatives = "|".join(f"({_surface_pattern(s)})" for s, _ in surfaces)
-        self._pattern = re.compile(rf"(?<![\w-])(?:{alternatives})(?:e?s)?(?![\w-])") if surfaces else None
-
-    def annotate(self, page_html: str, skip_terms: Iterable[str] = ()) -> str:
-        if self._pattern is None:
-            return page_html
-        done = set(skip_terms)
-        out: list[str] = []
-        # Names of the open elements whose text is left alone; same-name children are pushed too,
-        # so the right closing tag ends the skipped region.
-        skipping: list[str] = []
-        # Inside a term's own glossary section its name needs no tooltip: the definition is right there.
-        own_section: str | None = None
-        position = 0
-        for tag in _TAG.finditer(page_html):
-            text = page_html[position : tag.start()]
-            out.append(text if skipping else self._annotate_text(text, done, own_section))
-            out.append(tag.group(0))
-            position = tag.end()
-            name = (tag.group(2) or "").lower()
-            attributes = tag.group(3) or ""
-            if not name or name in _VOID or attributes.rstrip().endswith("/"):
-                continue
-            if not tag.group(1) and name in ("h2", "h3"):
-                anchor = _ID_ATTRIBUTE.search(attributes)
-                own_section = anchor.group(1) if anchor and anchor.group(1) in self._term_ids else None
-            if tag.group(1):
-                if skipping and name == skipping[-1]:
-                    skipping.pop()
-            elif (skipping and name == skipping[-1]) or name in _SKIP_TAGS or any(
-                c in attributes for c in _SKIP_CLASSES
-            ):
-                skipping.append(name)
-        tail = page_html[position:]
-        out.append(tail if skipping else self._annotate_text(tail, done, own_section))
-        return "".join(out)
-
-    def _annotate_text(self, text: str, done: set[str], own_section: str | None = None) -> str:
-        if not text.strip():
-            return text
-
-        def replace(match: re.Match) -> str:
-            index = next(i for i, group in enumerate(match.groups()) if group is not None)
-            term = self._term_for_group[index]
-            if term.id in done or term.id == own_section:
-                return match.group(0)
-            done.add(term.id)
-            return f'<abbr title="{title_attribute(term.short)}">{match.group(0)}</abbr>'
-
-        return self._pattern.sub(replace, text)
 
 
 def demo_links_html(knowledge: Knowledge, demo_id: str, url_for: Callable[[str, str | None], str]) -> str:
@@ -537,3 +519,66 @@ def demo_links_html(knowledge: Knowledge, demo_id: str, url_for: Callable[[str, 
         )
         parts.append(f"<p>Terms it illustrates: {items}.</p>")
     return "\n".join(parts)
+
+
+# ── Disputes: who was first ───────────────────────────────────────────────────
+
+
+def disputes_markdown(knowledge: Knowledge) -> str:
+    """The disputes page: each contested question, its claims side by side, each with its source."""
+    page = DISPUTES_PAGE
+    lines = [
+        "---", "title: Who was first", "---", "",
+        "# Who was first",
+        "",
+        f"{len(knowledge.disputes)} questions of credit on which the literature disagrees. Each position is set "
+        "out as its proponents state it, with the publication where they do; the milestones it credits link "
+        "to the timeline. This page takes no side.",
+        "",
+    ]
+    if not knowledge.disputes:
+        lines.append("No disputes are recorded yet.")
+    for dispute in knowledge.disputes:
+        lines += [f"## {inline(dispute.question)} {{#{dispute.id}}}", "",
+                  markdown_field(dispute.summary, f"dispute '{dispute.id}': summary"), "",
+                  '<div class="nutshell-claims" markdown>', ""]
+        for number, claim in enumerate(dispute.claims, start=1):
+            credited = ", ".join(
+                f"[{knowledge.milestone_by_id[m].year} · {inline(knowledge.milestone_by_id[m].title)}]"
+                f"({_rel(page, TIMELINE_PAGE, m)})"
+                for m in claim.credits
+            )
+            lines += [
+                '<div class="nutshell-claim" markdown>', "",
+                f"**Position {number}: credit to** {credited}", "",
+                markdown_field(claim.claim, f"dispute '{dispute.id}': claim {number}"), "",
+                f"**Held by** {inline(', '.join(claim.by))} · **Source.** {citation_markdown(claim.source)}", "",
+                "</div>", "",
+            ]
+        lines += ["</div>", ""]
+    return "\n".join(lines)
+
+
+def dispute_records(knowledge: Knowledge) -> list[dict]:
+    """One JSON-ready record per dispute: the shape of ``api/disputes.json``."""
+    return [
+        {
+            "id": d.id,
+            "question": d.question,
+            "summary_markdown": d.summary,
+            "claims": [
+                {"claim_markdown": c.claim, "credits": list(c.credits), "by": list(c.by),
+                 "source": _source_json(c.source)}
+                for c in d.claims
+            ],
+            "milestones": list(d.credited),
+            "url": site_path(DISPUTES_PAGE) + f"#{d.id}",
+        }
+        for d in knowledge.disputes
+    ]
+
+
+def disputes_json(knowledge: Knowledge) -> str:
+    disputes = dispute_records(knowledge)
+    return json.dumps({"schema_version": JSON_SCHEMA_VERSION, "count": len(disputes), "disputes": disputes},
+                      indent=1, ensure_ascii=False) + "\n"

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import open_tab
+from tests.browser.conftest import open_tab, squash
+from tests.hostile_data import SHORT
 
 pytestmark = pytest.mark.browser
 
@@ -20,6 +21,7 @@ PAGES = {
     "glossary/architecture/": "<script>PWNED()</script>",
     "glossary/training/": "onmouseover=PWNED()",
     "demos/toy/": "<script>PWNED()</script>",
+    "disputes/": "<script>PWNED()</script>",
 }
 COUNT_CALLS = "window.__pwned = 0; window.PWNED = () => { window.__pwned += 1; };"
 
@@ -45,8 +47,9 @@ def test_nothing_runs_when_reading_hovering_and_focusing(hostile_tab, path):
     tab.goto(path)
     page = tab.page
     assert page.evaluate("typeof window.PWNED") == "function"  # the counter is in place
-    # hover every heading, tooltip and link in the content, then walk the page with the keyboard
-    targets = page.locator("article h2, article h3, article abbr, article a, .md-nav--secondary .md-nav__link")
+    # hover every heading and link (definition-card terms included) in the content, then walk the page with
+    # the keyboard
+    targets = page.locator("article h2, article h3, article a, .md-nav--secondary .md-nav__link")
     for index in range(min(targets.count(), 80)):
         target = targets.nth(index)
         if target.is_visible():
@@ -70,4 +73,17 @@ def test_nothing_runs_from_search_results(hostile_tab):
     for index in range(min(results.count(), 10)):
         results.nth(index).hover()
     assert "<script>PWNED()</script>" in page.locator(".md-search-result").inner_text()
+    assert _calls(tab) == 0 and tab.dialogs == []
+
+
+def test_a_hostile_definition_shows_as_text_in_its_card(hostile_tab):
+    tab = hostile_tab
+    tab.goto("timeline/")
+    term = tab.page.locator("article a.nutshell-term[aria-describedby='nutshell-card-backpropagation']")
+    term.hover()
+    card = tab.page.locator("#nutshell-card-backpropagation")
+    card.wait_for(state="visible", timeout=3000)
+    assert squash(card.inner_text()) == squash(f"Backpropagation {SHORT}")  # the attribute breaker, as text
+    term.focus()
+    tab.page.keyboard.press("Escape")
     assert _calls(tab) == 0 and tab.dialogs == []
