@@ -107,7 +107,8 @@ def page_output(fig, name: str, description: str) -> tuple[dict, dict]:
     """The figure as a Jupyter display bundle: (data, metadata).
 
     SVG (text and lines stay sharp at any size) unless a PNG would send fewer bytes, or the SVG's file
-    would be several times the PNG's (thousands of markers); the plain-text form is the description. ``metadata["nutshell"]`` holds what the site needs: ``figure``
+    would be several times the PNG's (thousands of markers); the plain-text form is the description.
+    ``metadata["nutshell"]`` holds what the site needs: ``figure``
     (the name), ``description``, ``width`` and ``height`` (CSS pixels at full size) and ``min_width`` (CSS
     pixels below which the text would be smaller than PHONE_MIN_TEXT_PX).
     """
