@@ -85,7 +85,10 @@ def test_run_the_xor_demo(tmp_path, capfd):
     printed = capfd.readouterr().out
     assert "best accuracy of any line on XOR: 75%" in printed
     assert "2 hidden units: all four corners right for 85% of 20 seeds" in printed
-    assert {p.name for p in out_dir.glob("*.png")} == {"perceptron-training.png", "xor-decision-regions.png"}
+    assert {p.name for p in out_dir.glob("*.png")} == {
+        "perceptron-training.png", "xor-decision-regions.png",  # the page's figures
+        "explore-perceptron-by-epoch.png", "explore-hidden-units.png",  # its explorables' static defaults
+    }
 
 
 def test_unknown_demo_suggests_the_closest_and_is_a_usage_error(demos_dir, capsys):
