@@ -146,8 +146,8 @@ figures.show(fig, "gradient-norms")
 #
 # ## Explore: activation, initialisation and depth
 #
-# The same measurement for every activation with either initialisation, from 2 to 30 hidden layers:
-# one backward pass through the untrained network, as above, computed while this page was built.
+# The same measurement for every activation with either initialisation, over a range of depths: one
+# backward pass through each untrained network, as above, computed while this page was built.
 # Choose a setting and the figure shows its gradient norms layer by layer, on the same logarithmic
 # scale for all of them. Watch the sigmoid's first layers fall away as the network deepens, and try
 # the mismatched pairs too: the sigmoid with He's initialisation, ReLU with Glorot's.

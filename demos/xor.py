@@ -93,7 +93,7 @@ figures.show(fig, "perceptron-training")
 # %% [markdown]
 # ## Explore: the line, epoch by epoch
 #
-# The same three runs, one epoch at a time. Choose a gate and an epoch: the left panel shows the
+# The same runs, one epoch at a time. Choose a gate and an epoch: the left panel shows the
 # perceptron's line after that epoch, with the side where it answers 1 shaded, and rings the corners
 # it gets wrong; the right panel shows the mistakes it made in every epoch, the chosen one
 # highlighted. On AND and OR the line soon settles where it separates the corners; on XOR it keeps
