@@ -330,5 +330,5 @@ def test_make_test_checks_the_system_before_anything_else():
                             env={**os.environ, "MAKEFLAGS": ""})
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert "tools/setup-system --browser -m 'not browser'" in lines[0]
+    assert "tools/setup-system --vega --browser -m 'not browser'" in lines[0]  # Vega is needed to build, always
     assert lines[-1].endswith("-m pytest -m 'not browser'")
