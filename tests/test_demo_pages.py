@@ -145,7 +145,8 @@ def test_images_inside_html_outputs_become_files_and_keep_their_alt_text():
     page, (figure,), problems = page_notebook(
         notebook_with(display({"text/html": html, "image/png": "AAAA", "text/plain": "x"})), title="T")
     data = page["cells"][0]["outputs"][0]["data"]
-    assert data["text/html"] == f'<figure><img src="figures/{figure.name}" alt="chosen"></figure>'
+    assert data["text/html"] == (f'<figure><img src="figures/{figure.name}" width="20" height="10"'
+                                 ' alt="chosen"></figure>')
     assert "image/png" not in data and figure.content == png and not problems
     assert png_size(png) == (20, 10) and png_size(b"not a png") == (0, 0)
 

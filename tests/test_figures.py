@@ -1,6 +1,8 @@
 """nutshell.figures: descriptions made from a figure's own words, legibility at the column's width, and the
 display bundle a demo page is made from."""
 
+import re
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -86,6 +88,8 @@ def test_page_output_is_svg_with_the_description_and_sizes_and_the_same_bytes_ev
     assert 0 < info["min_width"] < info["width"]
     again, _ = figures.page_output(draw(), "root", "The square root grows ever more slowly.")
     assert again == data  # no date, no random ids: an unchanged figure does not change the page
+    svg = data["image/svg+xml"]
+    assert not re.search(r"\d\.\d{3}", svg) and "\n " not in svg  # compacted: 1/100 pt, no indentation
 
 
 def test_a_picture_of_many_pixels_goes_out_in_whichever_format_sends_fewer_bytes():
@@ -121,3 +125,11 @@ def test_show_saves_a_png_outside_a_notebook(tmp_path, monkeypatch):
     ax.plot([0, 1])
     saved = figures.show(fig, "line", description="A line.")
     assert saved == tmp_path / "line.png" and saved.read_bytes().startswith(b"\x89PNG")
+
+
+def test_thousands_of_markers_go_out_as_png_even_though_their_svg_would_compress_well():
+    fig, ax = plt.subplots(figsize=(5, 3))
+    points = np.random.default_rng(1).normal(size=(5000, 2))
+    ax.plot(*points.T, ".", markersize=2)
+    data, _ = figures.page_output(fig, "cloud", "A cloud of points.")
+    assert "image/png" in data

@@ -156,12 +156,16 @@ def figure_html(src: str, description: str, width: int, height: int, min_width: 
 
 
 def _embedded_image(match: re.Match, files: dict[str, FigureFile], figures_url: str, stem: str) -> str:
+    from nutshell.figures import compact_png
+
     kind = "svg" if match.group(2) == "svg+xml" else "png"
     content = base64.b64decode(match.group(3))
+    content = compact_png(content) if kind == "png" else content
     name = _file_name(stem, content, kind)
     width, height = _size(content, f"image/{match.group(2)}", {})
     files[name] = FigureFile(name, content, "", width, height)
-    return f"{match.group(1)}{figures_url}{name}{match.group(4)}"
+    size = f' width="{width}" height="{height}"' if width and height else ""  # no jump as it loads
+    return f"{match.group(1)}{figures_url}{name}{match.group(4)}{size}"
 
 
 def _file_name(name: str, content: bytes, kind: str) -> str:
