@@ -13,7 +13,6 @@ an AlexNet command runs.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import shutil
@@ -248,7 +247,7 @@ def cmd_list_terms(args) -> int:
     if args.json:  # the whole of api/glossary.json
         from nutshell import render
 
-        print(json_text(json.loads(render.glossary_json(knowledge))))
+        print(json_text(render.glossary_document(knowledge)))
         return EXIT_OK
     for term in knowledge.terms:
         print(f"{term.id:32} {term.term}")
@@ -283,8 +282,7 @@ def cmd_timeline(args) -> int:
     if args.json:  # api/milestones.json, holding only the milestones chosen and their eras
         filtered = args.disputed or any(
             value is not None for value in (args.year_from, args.year_to, args.era, args.tag))
-        exported = render.milestones_json(knowledge, [m.id for m in chosen] if filtered else None)
-        print(json_text(json.loads(exported)))
+        print(json_text(render.milestones_document(knowledge, [m.id for m in chosen] if filtered else None)))
         return EXIT_OK
     width = min(100, shutil.get_terminal_size((88, 20)).columns)
     for milestone in chosen:

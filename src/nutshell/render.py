@@ -442,11 +442,23 @@ def glossary_records(knowledge: Knowledge) -> list[dict]:
     ]
 
 
-def glossary_json(knowledge: Knowledge) -> str:
+def _document(kind: str, records: list[dict], **more) -> dict:
+    """The wrapper every list in the export shares: ``{schema_version, count, <kind>, …}``."""
+    return {"schema_version": JSON_SCHEMA_VERSION, "count": len(records), **more, kind: records}
+
+
+def to_json(document: dict) -> str:
+    """How the site writes a JSON document (the CLI prints the same documents through terminal.json_text)."""
+    return json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+
+
+def glossary_document(knowledge: Knowledge) -> dict:
     """``api/glossary.json``, and what ``nutshell define --list --json`` prints: ``{schema_version, count, terms}``."""
-    terms = glossary_records(knowledge)
-    return json.dumps({"schema_version": JSON_SCHEMA_VERSION, "count": len(terms), "terms": terms}, indent=1,
-                      ensure_ascii=False) + "\n"
+    return _document("terms", glossary_records(knowledge))
+
+
+def glossary_json(knowledge: Knowledge) -> str:
+    return to_json(glossary_document(knowledge))
 
 
 def era_records(knowledge: Knowledge) -> list[dict]:
@@ -481,7 +493,7 @@ def milestone_records(knowledge: Knowledge) -> list[dict]:
     ]
 
 
-def milestones_json(knowledge: Knowledge, milestone_ids: Iterable[str] | None = None) -> str:
+def milestones_document(knowledge: Knowledge, milestone_ids: Iterable[str] | None = None) -> dict:
     """``api/milestones.json``: ``{schema_version, count, eras, milestones}``, ``count`` counting milestones.
 
     ``nutshell timeline --json`` prints the same document for the milestones it lists (``milestone_ids``,
@@ -493,11 +505,11 @@ def milestones_json(knowledge: Knowledge, milestone_ids: Iterable[str] | None = 
         milestones = [by_id[i] for i in milestone_ids]
         used = {m["era"] for m in milestones}
         eras = [e for e in eras if e["id"] in used]
-    return json.dumps(
-        {"schema_version": JSON_SCHEMA_VERSION, "count": len(milestones), "eras": eras, "milestones": milestones},
-        indent=1,
-        ensure_ascii=False,
-    ) + "\n"
+    return _document("milestones", milestones, eras=eras)
+
+
+def milestones_json(knowledge: Knowledge) -> str:
+    return to_json(milestones_document(knowledge))
 
 
 def demo_links_html(knowledge: Knowledge, demo_id: str, url_for: Callable[[str, str | None], str]) -> str:
@@ -579,6 +591,5 @@ def dispute_records(knowledge: Knowledge) -> list[dict]:
 
 
 def disputes_json(knowledge: Knowledge) -> str:
-    disputes = dispute_records(knowledge)
-    return json.dumps({"schema_version": JSON_SCHEMA_VERSION, "count": len(disputes), "disputes": disputes},
-                      indent=1, ensure_ascii=False) + "\n"
+    """``api/disputes.json``: ``{schema_version, count, disputes}``."""
+    return to_json(_document("disputes", dispute_records(knowledge)))
