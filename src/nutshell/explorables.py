@@ -431,7 +431,7 @@ def show(grid: Grid, chart, *, title: str, describe: Callable[[dict], str],
     ``chart`` is an Altair chart (or a Vega-Lite dict) over :func:`data`; ``describe(row)`` says a
     setting's result in words; ``fallback(row)`` draws the default setting with matplotlib.
     """
-    from nutshell.figures import FIGURE_DIR_ENV
+    from nutshell.figures import FIGURE_DIR_ENV, in_notebook
 
     page, png = render(grid, chart, title=title, describe=describe, fallback=fallback, name=name, note=note)
     described = describe(grid.rows[grid.default_index])
@@ -443,22 +443,13 @@ def show(grid: Grid, chart, *, title: str, describe: Callable[[dict], str],
         path = Path(target) / f"explore-{slug(name or title)}.png"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(png)
-    if _in_notebook():
+    if in_notebook():
         from IPython.display import display
 
         display({"text/html": page, "image/png": base64.b64encode(png).decode(), "text/plain": described},
                 raw=True)
     else:
         print(f"{title} (default setting): {described}")
-
-
-def _in_notebook() -> bool:
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
-    return shell is not None and hasattr(shell, "kernel")
 
 
 # ── the browser's copy of Vega, for the site builder ──────────────────────────────────

@@ -90,7 +90,7 @@ def show(fig, name: str, description: str | None = None) -> Path | None:
         saved = Path(target) / f"{name}.png"
         saved.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(saved, bbox_inches="tight")
-    if _in_notebook():
+    if in_notebook():
         from IPython.display import display
 
         data, metadata = page_output(fig, name, description)
@@ -382,7 +382,8 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
-def _in_notebook() -> bool:
+def in_notebook() -> bool:
+    """Whether a notebook kernel runs this (the build, a reader's Jupyter), rather than plain Python."""
     try:
         from IPython import get_ipython
     except ImportError:
