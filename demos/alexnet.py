@@ -1,7 +1,7 @@
 # %% [markdown]
 # # AlexNet: the 2012 network, counted, shrunk and trained
 #
-# The network that won ImageNet in 2012, built layer by layer from the paper: its parameter and compute budget measured from the code, a quarter-size copy trained on handwritten digits while the page builds, and the two GTX 580s of 2012 set against recorded runs on today's hardware.
+# The network that won ImageNet in 2012, built layer by layer from the paper: its parameter and compute budget measured from the code, a quarter-size copy trained on handwritten digits while the page builds, and the training speed of the two GTX 580s of 2012 set against the CPU that builds this page.
 #
 # In the 2012 ImageNet challenge (ILSVRC-2012), a deep convolutional network entered by Alex
 # Krizhevsky, Ilya Sutskever and Geoffrey Hinton reached a top-5 test error of 15.3 %; the next
@@ -33,7 +33,7 @@ from nutshell.alexnet.bench import arithmetic_2012, count_flops, rate_2012, run_
 from nutshell.alexnet.config import resolve
 from nutshell.alexnet.data import digits_splits, make_transform
 from nutshell.alexnet.evaluation import predict
-from nutshell.alexnet.records import load_records, records_table, runs_dir
+from nutshell.alexnet.records import load_records, recorded_runs_markdown, runs_dir
 from nutshell.alexnet.report import deviations, format_table, recipe_deviations
 from nutshell.alexnet.snapshots import EpochSnapshots, describe_snapshot, snapshot_grid
 from nutshell.alexnet.train import train
@@ -446,23 +446,17 @@ print(
 # %% [markdown]
 # ### Recorded runs
 #
-# Runs on real accelerators are recorded, not estimated: `nutshell alexnet bench` and
-# `nutshell alexnet train` write a JSON record of every run with the device, software versions,
-# date, exact command and git commit, and `benchmarks/alexnet_gpu.sh` produces a full set in
-# under eight minutes on one GPU. Records copied into `data/runs/` appear below.
+# A modern GPU appears on this page only through a recorded run, never an estimate:
+# `nutshell alexnet bench` and `nutshell alexnet train` write a JSON record of each run with
+# the device, software versions, date, exact command and git commit, and
+# `benchmarks/alexnet_gpu.sh` produces the whole set on one GPU. Records copied into `data/runs/`
+# are listed below.
 
 # %%
 records, problems = load_records(runs_dir())
 for problem in problems:
     print("skipped:", problem)
-if not records:
-    print(
-        "No recorded runs yet: data/runs/ holds no records, so there is no measured "
-        "comparison with a modern GPU on this page."
-    )
-    print("Run benchmarks/alexnet_gpu.sh on a GPU machine and copy the JSON files it writes into data/runs/.")
-else:
-    show_markdown(records_table(records, then))
+show_markdown(recorded_runs_markdown(records, then))
 
 # %%
 print(f"this page ran in {time.perf_counter() - PAGE_STARTED:.0f} s")

@@ -316,3 +316,20 @@ def test_the_alexnet_page_says_what_exists_without_records_and_shows_them_when_t
               "command": "nutshell alexnet bench", "git_commit": "0123456789abcdef", "git_dirty": False}
     table = recorded_runs_markdown([record], 400.0)
     assert "| 2026-03-01 | bench eager-bf16, batch 128 | NVIDIA H100 | 8,000 | 20.0 |" in table
+
+
+def test_the_built_alexnet_page_and_demo_index_promise_only_what_exists(built_site):
+    """Without records the page says so in the helper's words, and no page promises runs that are not there."""
+    from nutshell.alexnet.records import load_records
+
+    records, _ = load_records(ROOT / "data" / "runs")
+    alexnet = html.unescape(re.sub(r"<[^>]+>", "", (built_site / "demos" / "alexnet" / "index.html")
+                                   .read_text(encoding="utf-8")))
+    index = html.unescape(re.sub(r"<[^>]+>", "", (built_site / "demos" / "index.html").read_text(encoding="utf-8")))
+    for text in (alexnet, index):
+        assert "today's hardware" not in text
+        assert "No recorded runs yet" not in text
+    if not records:
+        assert "No GPU run has been recorded for this site yet" in alexnet
+        assert "benchmarks/alexnet_gpu.sh" in alexnet
+    assert "the CPU that builds this page" in index
