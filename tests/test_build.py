@@ -73,6 +73,26 @@ def test_search_index_holds_terms_and_aliases(built_site: Path):
     assert "NAG" in nesterov["title"]  # aliases sit in the heading, which search ranks highest
 
 
+def test_glossary_search_snippets_give_formulas_as_text_not_flattened_mathml(built_site: Path):
+    """Each formula of a term comes back in the index as math_text writes it; no MathML token soup."""
+    from nutshell.math_text import latex_to_text
+    from nutshell.untrusted import DISPLAY_MATH, INLINE_MATH
+
+    index = json.loads((built_site / "search/search_index.json").read_text(encoding="utf-8"))
+    text_by_location = {d["location"]: d["text"] for d in index["docs"]}
+    knowledge = load_knowledge_or_raise(ROOT / "data")
+    formulas = 0
+    for term in knowledge.terms:
+        text = text_by_location[f"glossary/#{term.id}"]
+        for match in re.finditer(f"{DISPLAY_MATH}|{INLINE_MATH}", term.body, re.S):
+            twin = latex_to_text(match.group(1) or match.group(2))
+            formulas += 1
+            assert twin.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in text, (term.id, twin)
+    assert formulas >= 20
+    normalisation = text_by_location["glossary/#batch-normalization"]
+    assert "x^i=xi−μBσB2+ϵ" not in normalisation  # what the index held when it read the MathML
+
+
 def test_no_third_party_urls_in_scripts_styles_or_fonts(built_site: Path):
     # Any script, stylesheet, font, image or frame from a host other than this one (the canonical
     # <link> to site_url names 127.0.0.1 and loads nothing).

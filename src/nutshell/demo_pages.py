@@ -349,8 +349,7 @@ def _exclude_from_search(element) -> None:
 
 
 def _formulas(soup, cell) -> None:
-    from nutshell.markdown_math import latex_to_mathml
-    from nutshell.math_text import latex_to_text
+    from nutshell.markdown_math import searchable_mathml
     from nutshell.untrusted import DISPLAY_MATH, INLINE_MATH
 
     pattern = re.compile(f"{DISPLAY_MATH}|{INLINE_MATH}", re.S)
@@ -365,13 +364,11 @@ def _formulas(soup, cell) -> None:
         for match in pattern.finditer(value):
             display, tex = match.group(1) is not None, match.group(1) or match.group(2)
             try:
-                mathml = latex_to_mathml(tex, display)
+                formula = searchable_mathml(tex, display)
             except ValueError:
                 continue  # not a formula after all; leave the text as written
             pieces.append(_html.escape(value[last:match.start()], quote=False))
-            mathml = mathml.replace("<math ", "<math data-search-exclude ", 1)
-            words = _html.escape(latex_to_text(tex), quote=False)
-            pieces.append(f'{mathml}<span class="nutshell-math-text" hidden>{words}</span>')
+            pieces.append(formula)
             last = match.end()
         if not pieces:
             continue

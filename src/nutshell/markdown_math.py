@@ -7,6 +7,7 @@ kept as code and reported, so a typo never breaks a page silently.
 
 from __future__ import annotations
 
+import html
 import logging
 import xml.etree.ElementTree as etree
 
@@ -28,6 +29,21 @@ def latex_to_mathml(tex: str, display: bool) -> str:
         raise ValueError(f"cannot convert formula {tex.strip()!r}: {err}") from err
 
 
+def searchable_mathml(tex: str, display: bool) -> str:
+    """The formula as MathML for the eye, left out of the search index, with a plain-text twin for search.
+
+    Material's search reads the text of MathML token by token (``x^i=xi−μBσB2+ϵ`` for a fraction), so
+    snippets would lose every fraction, index and power. The twin (:mod:`nutshell.math_text`) is ``hidden``:
+    not shown, not read out by screen readers (they read the MathML), only indexed. Raises ValueError as
+    :func:`latex_to_mathml` does.
+    """
+    from nutshell.math_text import latex_to_text
+
+    mathml = latex_to_mathml(tex, display).replace("<math ", "<math data-search-exclude ", 1)
+    words = html.escape(latex_to_text(tex), quote=False)
+    return f'{mathml}<span class="nutshell-math-text" hidden>{words}</span>'
+
+
 class _MathProcessor(InlineProcessor):
     def __init__(self, pattern: str, md, display: bool):
         super().__init__(pattern, md)
@@ -35,7 +51,7 @@ class _MathProcessor(InlineProcessor):
 
     def handleMatch(self, m, data):  # noqa: N802 - Markdown API
         try:
-            mathml = latex_to_mathml(m.group(1), self.display)
+            mathml = searchable_mathml(m.group(1), self.display)
         except ValueError as err:
             log.warning("%s", err)
             code = etree.Element("code")
