@@ -11,6 +11,23 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _glossary_cache_of_this_session(tmp_path_factory):
+    """`nutshell define` keeps a compiled glossary (nutshell.glossary_cache): the tests, and the commands
+    they start, keep theirs in a folder of this session, never in the user's ~/.cache."""
+    import os
+
+    from nutshell.glossary_cache import CACHE_ENV
+
+    before = os.environ.get(CACHE_ENV)
+    os.environ[CACHE_ENV] = str(tmp_path_factory.mktemp("glossary-cache"))
+    yield
+    if before is None:
+        os.environ.pop(CACHE_ENV, None)
+    else:
+        os.environ[CACHE_ENV] = before
+
+
 @pytest.fixture
 def data_copy(tmp_path: Path) -> Path:
     """A writable copy of the fixture project (data/ and demos/); returns its data/ directory."""

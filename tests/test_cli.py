@@ -6,7 +6,6 @@ import json
 import shutil
 import subprocess
 import sys
-from types import SimpleNamespace
 
 import pytest
 
@@ -18,10 +17,10 @@ from nutshell.cli import (
     _candidates_message,
     build_parser,
     main,
-    markdown_to_text,
     site_url,
 )
 from nutshell.load import load_knowledge
+from nutshell.plain_text import markdown_to_text
 from nutshell.terminal import EXIT_STATUS_HELP, UsageError
 from tests.conftest import FIXTURES, ROOT, replace_in
 
@@ -158,7 +157,7 @@ def test_a_long_list_of_candidates_is_cut_short(capsys):
     lines = err.splitlines()
     assert code == 1 and lines[0] == "nutshell: 'network' could mean 20 glossary terms; name one:"
     assert len(lines) == 21 and "  neural-network " in err
-    terms = [SimpleNamespace(id=f"term-{n}", term=f"Term {n}") for n in range(25)]
+    terms = [(f"term-{n}", f"Term {n}") for n in range(25)]
     lines = _candidates_message("t", terms).splitlines()
     assert len(lines) == 1 + MAX_CANDIDATES_SHOWN + 1
     assert lines[-1] == "  … and 5 more (see `nutshell define --list`)"

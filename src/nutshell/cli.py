@@ -15,10 +15,8 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shutil
 import sys
 import textwrap
-from pathlib import Path
 
 from nutshell.terminal import (
     EXIT_FAILED,
@@ -31,6 +29,7 @@ from nutshell.terminal import (
     printable_copy,
     quiet_when_the_reader_leaves,
     run_command_line,
+    terminal_columns,
 )
 
 DEFAULT_SITE_URL = "http://127.0.0.1:8000/"  # `make serve`'s address; mkdocs.yml names it too
@@ -41,21 +40,29 @@ DATA_ENV = "NUTSHELL_DATA"
 # ── Finding the data ──────────────────────────────────────────────────────────
 
 
-def default_data_dir() -> Path:
-    """$NUTSHELL_DATA, else the nearest data/ above the working directory, else the one beside the package."""
+def default_data_dir() -> str:
+    """$NUTSHELL_DATA, else the nearest data/ above the working directory, else the one beside the package.
+
+    Paths here are strings (os.path), not pathlib: a lookup from the glossary cache never imports pathlib.
+    """
     if os.environ.get(DATA_ENV):
-        return Path(os.environ[DATA_ENV])
-    for folder in [Path.cwd(), *Path.cwd().parents]:
-        if (folder / "data" / "glossary.yaml").is_file():
-            return folder / "data"
-    return Path(__file__).resolve().parents[2] / "data"
+        return os.environ[DATA_ENV]
+    folder = os.getcwd()
+    while True:
+        if os.path.isfile(os.path.join(folder, "data", "glossary.yaml")):
+            return os.path.join(folder, "data")
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__)))), "data")
 
 
 _SITE_URL_SETTING = re.compile(r"^site_url:[ \t]*(.*?)(?:[ \t]+#.*)?[ \t]*$", re.M)
 _ENV_TAG = re.compile(r"!ENV[ \t]+(?:\[(.*)\]|(\S+))$")
 
 
-def site_url(data_dir: Path) -> str:
+def site_url(data_dir: str | os.PathLike) -> str:
     """The published site's address, as the build sets it: the ``site_url`` of the mkdocs.yml beside data/.
 
     There it is ``!ENV [NUTSHELL_SITE_URL, "http://127.0.0.1:8000/"]``: the environment variable, else the
@@ -63,9 +70,10 @@ def site_url(data_dir: Path) -> str:
     (the package used on its own), $NUTSHELL_SITE_URL, else `make serve`'s address. Read with a regular
     expression: a lookup must not wait for a YAML parser to read the site's whole configuration.
     """
-    config = data_dir.resolve().parent / "mkdocs.yml"
+    config = os.path.join(os.path.dirname(os.path.realpath(data_dir)), "mkdocs.yml")
     try:
-        text = config.read_text(encoding="utf-8")
+        with open(config, encoding="utf-8") as file:
+            text = file.read()
     except (OSError, UnicodeDecodeError):
         text = ""
     setting = _SITE_URL_SETTING.search(text)
@@ -97,26 +105,33 @@ def _unquoted(value: str) -> str:
     return value
 
 
-def _data_dir(args) -> Path:
+def _data_dir(args) -> str:
     """--data, else default_data_dir() (found only when a command needs it: not every command has --data)."""
     return args.data if args.data is not None else default_data_dir()
 
 
-def _read_data(data_dir: Path):
+def _read_data(data_dir: str):
     """load_knowledge's (knowledge, problems), once data_dir is known to be a directory."""
+    from pathlib import Path
+
     from nutshell.load import load_knowledge
 
-    if not data_dir.is_dir():
-        if data_dir.exists():
-            raise UsageError(f"{data_dir} is not a directory (pass --data DIR or set {DATA_ENV})")
-        raise UsageError(f"data directory not found: {data_dir} (pass --data DIR or set {DATA_ENV})")
+    _require_folder(data_dir)
+    data_dir = Path(data_dir)
     try:
         return load_knowledge(data_dir)
     except OSError as error:  # say, a folder named glossary.yaml: one more problem, not a traceback
         return None, [f"{error.filename or data_dir}: cannot read: {error.strerror or error}"]
 
 
-def _load(data_dir: Path):
+def _require_folder(data_dir: str) -> None:
+    if not os.path.isdir(data_dir):
+        if os.path.exists(data_dir):
+            raise UsageError(f"{data_dir} is not a directory (pass --data DIR or set {DATA_ENV})")
+        raise UsageError(f"data directory not found: {data_dir} (pass --data DIR or set {DATA_ENV})")
+
+
+def _load(data_dir: str):
     knowledge, problems = _read_data(data_dir)
     if problems:
         for problem in problems:
@@ -125,50 +140,6 @@ def _load(data_dir: Path):
         return None
     # All that define and timeline print, JSON included, comes from here: cleaned once, before wrapping.
     return printable_copy(knowledge)
-
-
-# ── Plain text from Markdown ──────────────────────────────────────────────────
-
-_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
-_EMPHASIS = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
-_FORMULA = "\ue000{}\ue001"  # where a formula goes back once the Markdown around it is gone
-_FORMULA_MARK = re.compile("\ue000(\\d+)\ue001")
-
-
-def markdown_to_text(markdown: str, width: int) -> str:
-    """Just enough Markdown removal for a terminal: links, emphasis, code marks; math as Unicode text.
-
-    Formulas are set aside first (so ``a_1`` is not taken for emphasis) and come back as Unicode text
-    (:mod:`nutshell.math_text`); a formula that is a paragraph of its own is indented, not run into the text.
-    """
-    from nutshell.math_text import latex_to_text
-    from nutshell.untrusted import DISPLAY_MATH, INLINE_MATH
-
-    formulas: list[str] = []
-
-    def set_aside(match: re.Match) -> str:
-        formulas.append(latex_to_text(match.group(1) if match.group(1) is not None else match.group(2)))
-        return _FORMULA.format(len(formulas) - 1)
-
-    def put_back(text: str) -> str:
-        return _FORMULA_MARK.sub(lambda m: formulas[int(m.group(1))], text)
-
-    paragraphs = []
-    for block in re.split(r"\n\s*\n", markdown.strip()):
-        if re.fullmatch(DISPLAY_MATH, block.strip(), re.S):
-            formula = latex_to_text(re.fullmatch(DISPLAY_MATH, block.strip(), re.S).group(1))
-            paragraphs.append(textwrap.fill(formula, width, initial_indent="    ", subsequent_indent="      ",
-                                            break_on_hyphens=False))
-            continue
-        text = re.sub(f"{DISPLAY_MATH}|{INLINE_MATH}", set_aside, block, flags=re.S)
-        text = _LINK.sub(r"\1", text)
-        text = _EMPHASIS.sub(r"\2", text).replace("`", "")
-        lines = [put_back(line.strip()) for line in text.splitlines()]
-        if all(line.startswith(("- ", "* ", "1.", "2.", "3.", "4.", "5.")) for line in lines if line):
-            paragraphs.append("\n".join(textwrap.fill(line, width, subsequent_indent="  ") for line in lines))
-        else:
-            paragraphs.append(textwrap.fill(" ".join(lines).lstrip("# "), width))
-    return "\n\n".join(paragraphs)
 
 
 # ── Commands ──────────────────────────────────────────────────────────────────
@@ -182,75 +153,99 @@ def cmd_define(args) -> int:
         return cmd_list_terms(args)
     if not args.term:
         raise UsageError("give a TERM (or --list)")
-    from nutshell import render
+    from nutshell import glossary_cache
     from nutshell.lookup import TermIndex
+    from nutshell.plain_text import wrap_blocks
 
     data_dir = _data_dir(args)
-    knowledge = _load(data_dir)
-    if knowledge is None:
+    glossary = _glossary(data_dir)
+    if glossary is None:
         return EXIT_FAILED
-    match = TermIndex.from_knowledge(knowledge).find(args.term)
+    names = glossary["names"]
+    match = TermIndex(glossary["surfaces"]).find(args.term)
     if match.candidates:  # several terms fit equally well: name them all, pick none
-        print(printable(_candidates_message(args.term, [knowledge.term_by_id[i] for i in match.candidates])),
+        print(printable(_candidates_message(args.term, [(i, names[i]) for i in match.candidates])),
               file=sys.stderr)
         return EXIT_FAILED
     if match.term_id is None:
         message = f"nutshell: no glossary term matches '{args.term}'"
         if match.suggestions:
-            names = [knowledge.term_by_id[i].term for i in match.suggestions]
-            message += "; did you mean: " + ", ".join(f"'{n}'" for n in names) + "?"
+            message += "; did you mean: " + ", ".join(f"'{names[i]}'" for i in match.suggestions) + "?"
         else:
             message += " (try `nutshell define --list`)"
         print(printable(message), file=sys.stderr)
         return EXIT_FAILED
-    term = knowledge.term_by_id[match.term_id]
+    term_id = match.term_id
     if args.json:  # the record api/glossary.json holds for this term, as it is there
-        print(json_text(next(t for t in render.glossary_records(knowledge) if t["id"] == term.id)))
+        print(json_text(glossary_cache.record(glossary, term_id)))
         return EXIT_OK
-    url = site_url(data_dir) + render.site_path(render.GLOSSARY_PAGE) + f"#{term.id}"
-    width = min(100, shutil.get_terminal_size((88, 20)).columns)
-    out = [f"{term.term}  [{term.category}]"]
-    if term.aliases:
-        out.append("also: " + ", ".join(term.aliases))
-    out += ["", textwrap.fill(term.short, width), "", markdown_to_text(term.body, width), ""]
-    related = knowledge.related_terms(term.id)
-    if related:
-        out.append(textwrap.fill("See also: " + ", ".join(t.term for t in related), width, subsequent_indent="  "))
-    milestones = knowledge.milestones_for_term(term.id)
-    if milestones:
+    term = glossary_cache.entry(glossary, term_id)
+    url = site_url(data_dir) + glossary["page"] + f"#{term_id}"
+    width = _terminal_width()
+    out = [f"{term['term']}  [{term['category']}]"]
+    if term["aliases"]:
+        out.append("also: " + ", ".join(term["aliases"]))
+    out += ["", textwrap.fill(term["short"], width), "", wrap_blocks(term["body"], width), ""]
+    if term["related"]:
+        out.append(textwrap.fill("See also: " + ", ".join(term["related"]), width, subsequent_indent="  "))
+    if term["milestones"]:
         out.append("Milestones:")
-        out += [f"  {m.year}  {m.title}" for m in milestones]
-    if term.sources:
+        out += [f"  {year}  {title}" for year, title in term["milestones"]]
+    if term["sources"]:
         out.append("Sources:")
-        out += [textwrap.fill(render.citation_text(s), width, initial_indent="  ", subsequent_indent="    ")
-                for s in term.sources]
+        out += [textwrap.fill(citation, width, initial_indent="  ", subsequent_indent="    ")
+                for citation in term["sources"]]
     out.append(f"Page: {url}")
     print("\n".join(out))
     return EXIT_OK
 
 
-def _candidates_message(query: str, terms: list) -> str:
+def _glossary(data_dir: str) -> dict | None:
+    """What define prints, compiled (nutshell.glossary_cache): from the cache when it holds the data as it is
+    now, else loaded, checked and compiled, and kept for the next call. None when the data has problems
+    (they are printed)."""
+    from nutshell import glossary_cache
+
+    _require_folder(data_dir)
+    compiled, key = glossary_cache.read(data_dir)
+    if compiled is not None:
+        return compiled
+    knowledge = _load(data_dir)
+    if knowledge is None:
+        return None
+    compiled = glossary_cache.compile_glossary(knowledge)
+    if key is not None and glossary_cache.cache_key(data_dir) == key:  # unchanged while it was loaded
+        glossary_cache.write(data_dir, key, compiled)
+    return compiled
+
+
+def _terminal_width() -> int:
+    """The width to wrap to: the terminal's, at most 100; 88 when unknown."""
+    return min(100, terminal_columns(88))
+
+
+def _candidates_message(query: str, terms: list[tuple[str, str]]) -> str:
     """'boltzmann' fits two terms: one line each, id first, so the reader can ask for the one meant."""
     shown = terms[:MAX_CANDIDATES_SHOWN]
-    width = max(len(t.id) for t in shown)
+    width = max(len(term_id) for term_id, _ in shown)
     lines = [f"nutshell: '{query}' could mean {len(terms)} glossary terms; name one:"]
-    lines += [f"  {t.id:{width}}  {t.term}" for t in shown]
+    lines += [f"  {term_id:{width}}  {name}" for term_id, name in shown]
     if len(terms) > len(shown):
         lines.append(f"  … and {len(terms) - len(shown)} more (see `nutshell define --list`)")
     return "\n".join(lines)
 
 
 def cmd_list_terms(args) -> int:
-    knowledge = _load(_data_dir(args))
-    if knowledge is None:
+    from nutshell import glossary_cache
+
+    glossary = _glossary(_data_dir(args))
+    if glossary is None:
         return EXIT_FAILED
     if args.json:  # the whole of api/glossary.json
-        from nutshell import render
-
-        print(json_text(render.glossary_document(knowledge)))
+        print(json_text(glossary_cache.document(glossary)))
         return EXIT_OK
-    for term in knowledge.terms:
-        print(f"{term.id:32} {term.term}")
+    for term_id, name in glossary["names"].items():
+        print(f"{term_id:32} {name}")
     return EXIT_OK
 
 
@@ -284,7 +279,7 @@ def cmd_timeline(args) -> int:
             value is not None for value in (args.year_from, args.year_to, args.era, args.tag))
         print(json_text(render.milestones_document(knowledge, [m.id for m in chosen] if filtered else None)))
         return EXIT_OK
-    width = min(100, shutil.get_terminal_size((88, 20)).columns)
+    width = _terminal_width()
     for milestone in chosen:
         people = ", ".join(milestone.people)
         line = f"{milestone.year}  {milestone.title} — {people}"
@@ -328,7 +323,7 @@ def build_parser() -> CommandParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def with_data(sub):
-        sub.add_argument("--data", type=Path, default=None, metavar="DIR",
+        sub.add_argument("--data", default=None, metavar="DIR",
                          help=f"data directory (default: ./data or ${DATA_ENV})")
         return sub
 

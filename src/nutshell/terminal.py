@@ -17,15 +17,11 @@ Standard library only: ``nutshell define`` imports this module and must start at
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import functools
-import json
 import os
 import re
 import sys
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 
 # ── Commands, their mistakes and their exit status ────────────────────────────
 
@@ -91,6 +87,10 @@ class CommandParser(argparse.ArgumentParser):
         self._complete()
         return super().format_help()
 
+    def _get_formatter(self):
+        # argparse asks shutil for the width, and importing shutil costs a lookup ~2 ms
+        return self.formatter_class(prog=self.prog, width=terminal_columns(80) - 2)
+
     def error(self, message):
         raise UsageError(f"{message} (try `{self.prog} --help`)", prog=self.prog)
 
@@ -133,6 +133,21 @@ def _refuse(prog: str, error: UsageError) -> int:
     return EXIT_USAGE
 
 
+def terminal_columns(fallback: int) -> int:
+    """The terminal's width as shutil.get_terminal_size gives it (COLUMNS first, then the terminal of
+    stdout), ``fallback`` when neither says; without importing shutil."""
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or fallback
+
+
 # ── Text a terminal would obey ────────────────────────────────────────────────
 
 # A terminal acts on whole escape sequences, so each is removed in one piece: removing only the ESC would
@@ -164,6 +179,8 @@ def printable_copy(value):
 
     The command line cleans what it loaded before formatting it, so that wrapping counts only what is shown.
     """
+    import dataclasses  # here, not at the top: a lookup from the glossary cache never needs it (~7 ms)
+
     if isinstance(value, str):
         return printable(value)
     if isinstance(value, (list, tuple)):
@@ -182,6 +199,8 @@ def json_text(value) -> str:
     json.dumps already escapes U+0000–U+001F; with ensure_ascii=False (to keep "Méthode" readable) it lets
     DEL and the C1 controls through. They can only occur inside strings, where the escape means the same.
     """
+    import json
+
     text = json.dumps(value, indent=1, ensure_ascii=False)
     return re.sub(r"[\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}", text)
 
@@ -218,12 +237,15 @@ def quiet_when_the_reader_leaves(main):
 # ── Folders named on the command line ─────────────────────────────────────────
 
 
-def folder_problem(folder: str | Path) -> str | None:
+def folder_problem(folder: str | os.PathLike) -> str | None:
     """Why ``folder`` cannot be created or written into, as "what is wrong (how to fix it)"; None if it can.
 
     Nothing is created: the check finds the nearest part of the path that exists and writes a temporary
     file there, which also catches what permission bits do not show (a read-only file system, /proc, root).
     """
+    import tempfile
+    from pathlib import Path
+
     if str(folder) == "":
         return "no folder named (give a folder name, such as '.')"
     wanted = Path(os.path.abspath(folder))
