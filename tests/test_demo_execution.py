@@ -12,6 +12,7 @@ from demo_projects import FAILING, TINY, executions, stand_in_package, tiny_proj
 from nutshell import demo_execution
 from nutshell.demo_execution import build_demo, fingerprint
 from nutshell.demos import DemoExecutionError, read_demo
+from tests.conftest import ROOT
 
 
 @pytest.fixture
@@ -32,13 +33,23 @@ def build(project: Path, name: str = "tiny"):
 # ── fingerprint ─────────────────────────────────────────────────────────────────────
 
 
+USES_MLP = """\
+# %% [markdown]
+# # Uses mlp
+
+# %%
+from nutshell.nets.mlp import LR
+print(LR)
+"""
+
+
 def test_fingerprint_is_stable_and_covers_demo_source_and_versions(project, stand_in, monkeypatch):
-    demo = project / "demos" / "tiny.py"
+    demo = write(project / "demos" / "uses-mlp.py", USES_MLP)
     base = fingerprint(demo)
     assert base == fingerprint(demo)
     assert fingerprint(demo, extra="other links") != base
 
-    write(demo, TINY + "\n")
+    write(demo, USES_MLP + "\n")
     assert fingerprint(demo) != base
     edited_demo = fingerprint(demo)
 
@@ -51,10 +62,44 @@ def test_fingerprint_is_stable_and_covers_demo_source_and_versions(project, stan
     assert fingerprint(demo) != edited_source
 
 
-def test_fingerprint_covers_every_package_source_file():
-    files = demo_execution.package_source_files()
-    names = {f.relative_to(demo_execution.package_root()).as_posix() for f in files}
-    assert {"__init__.py", "demo_execution.py", "demos.py", "nets/perceptron.py", "nets/deep.py"} <= names
+def test_fingerprint_covers_what_the_demo_imports_and_nothing_else(project, stand_in):
+    demo = write(project / "demos" / "uses-mlp.py", USES_MLP)
+    write(stand_in / "nets" / "mlp.py", "LR = 2.0\n\ndef helper():\n    from nutshell.nets import shared\n")
+    write(stand_in / "nets" / "shared.py", "X = 1\n")
+    write(stand_in / "nets" / "unrelated.py", "Y = 1\n")
+    base = fingerprint(demo)
+    write(stand_in / "nets" / "unrelated.py", "Y = 2\n")  # imported by nothing the demo runs
+    assert fingerprint(demo) == base
+    write(stand_in / "nets" / "shared.py", "X = 2\n")  # imported inside a function of what it imports
+    assert fingerprint(demo) != base
+    sources, _ = demo_execution.imported_sources(demo)
+    assert {p.relative_to(stand_in).as_posix() for p in sources} == {"nets/mlp.py", "nets/shared.py"}
+
+
+def test_fingerprint_covers_the_input_files_a_module_declares(project, stand_in):
+    demo = write(project / "demos" / "uses-mlp.py", USES_MLP)
+    write(stand_in / "nets" / "mlp.py", 'LR = 2.0\nDEMO_INPUTS = ("data/runs/*.json",)\n')
+    base = fingerprint(demo)
+    write(project / "data" / "runs" / "README.md", "how to add a run\n")  # not an input
+    assert fingerprint(demo) == base
+    record = write(project / "data" / "runs" / "run-1.json", "{}\n")
+    with_record = fingerprint(demo)
+    assert with_record != base
+    record.write_text('{"images_per_s": 1}\n')
+    assert fingerprint(demo) != with_record
+
+
+def test_the_real_demos_depend_on_their_own_modules_and_the_alexnet_page_on_its_records():
+    def names(demo_id: str) -> set[str]:
+        sources, _ = demo_execution.imported_sources(ROOT / "demos" / f"{demo_id}.py")
+        return {p.relative_to(demo_execution.package_root()).as_posix() for p in sources}
+
+    xor = names("xor")
+    assert {"__init__.py", "demo_execution.py", "demos.py", "nets/perceptron.py", "nets/mlp.py"} <= xor
+    assert not any(name.startswith("alexnet/") for name in xor)
+    assert not {"demo_pages.py", "cli.py", "render.py", "nets/landscapes.py"} & xor
+    assert {"alexnet/records.py", "alexnet/train/__init__.py", "nets/alexnet.py"} <= names("alexnet")
+    assert demo_execution.imported_sources(ROOT / "demos" / "alexnet.py")[1] == ["data/runs/*.json"]
 
 
 # ── execution and cache ─────────────────────────────────────────────────────────────
@@ -75,12 +120,13 @@ def test_cache_hit_miss_and_invalidation(project, stand_in):
     assert not build(project).from_cache and executions(project) == 2  # demo bytes changed
     assert build(project).from_cache and executions(project) == 2
 
-    # a change anywhere in the nutshell package source re-executes
+    # a module the demo does not import (tiny imports none) leaves it be; a change to the runner re-executes
     write(stand_in / "nets" / "mlp.py", "LR = 1.0\n")
-    assert not build(project).from_cache and executions(project) == 3
     write(stand_in / "nets" / "new_module.py", "")
-    assert not build(project).from_cache and executions(project) == 4
-    assert build(project).from_cache and executions(project) == 4
+    assert build(project).from_cache and executions(project) == 2
+    write(stand_in / "demos.py", "# how a script becomes a notebook\n")
+    assert not build(project).from_cache and executions(project) == 3
+    assert build(project).from_cache and executions(project) == 3
 
 
 def test_executed_notebook_says_what_it_ran_on_and_how_to_run_it(project, stand_in):

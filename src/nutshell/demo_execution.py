@@ -6,9 +6,12 @@ what its page looks like on the site, in :mod:`nutshell.demo_pages`. This module
 :func:`build_demo` turns the script into a notebook (jupytext), runs it in a fresh kernel of *this*
 Python (nbclient) from the project root, appends a cell saying what it ran on and how to run it, and
 caches the result as ``<cache_dir>/<id>.ipynb``. The cache is reused only while :func:`fingerprint`
-is unchanged: it covers the demo's bytes, every ``.py`` file of the installed ``nutshell`` package,
-and the Python, numpy, torch and matplotlib versions — so editing ``nutshell.nets`` or upgrading torch
-re-executes the demos, which mkdocs-jupyter's own cache (notebook bytes only) would not notice.
+is unchanged: it covers the demo's bytes, the ``nutshell`` modules the demo can run (those it imports,
+what they import and so on, read from the source: :func:`imported_sources`), the files those modules
+declare that a demo reads (``DEMO_INPUTS``: the AlexNet page lists ``data/runs/*.json``), and the
+versions of Python and the libraries that shape the numbers — so editing ``nutshell.nets.mlp`` re-executes
+the demos that use it and no other, a new run record re-executes the AlexNet page, and upgrading torch
+re-executes them all, none of which mkdocs-jupyter's own cache (notebook bytes only) would notice.
 A demo that fails is never cached; it raises :class:`~nutshell.demos.DemoExecutionError` naming the
 file, the line and the cell. Failing includes writing to stderr (a library warning, a progress bar) and
 printing a path of the machine that built the page (the project folder, the virtual environment, the home
@@ -21,6 +24,7 @@ once and on however many cores; results come back in the order the demos were gi
 
 from __future__ import annotations
 
+import ast
 import datetime as _dt
 import hashlib
 import json
@@ -42,7 +46,10 @@ from nutshell.files import shown_path, write_atomically
 
 #: Bump when the executed notebook's layout changes (footer, metadata), to invalidate old caches.
 CACHE_FORMAT = "3"
-FINGERPRINT_PACKAGES = ("numpy", "torch", "matplotlib")
+FINGERPRINT_PACKAGES = ("numpy", "torch", "matplotlib", "scikit-learn", "altair", "pillow", "jupytext")
+#: Modules of the package that every demo's notebook depends on: how a script becomes a notebook and how
+#: it is run and footed.
+RUNNER_MODULES = ("nutshell", "nutshell.demos", "nutshell.demo_execution")
 DEFAULT_CELL_TIMEOUT = 300  # seconds; a demo cell should take a few
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 #: Set to "1" in every demo kernel (unless already set): BLAS and PyTorch use one thread, so sums are done
@@ -85,12 +92,86 @@ def package_source_files() -> list[Path]:
     return sorted(p for p in package_root().rglob("*.py") if "__pycache__" not in p.parts)
 
 
-def fingerprint(demo_path: str | Path, *, extra: str = "") -> str:
+def _module_file(root: Path, module: str) -> Path | None:
+    """The source of ``nutshell[.x.y]`` below ``root`` (the package folder), or None if it has none."""
+    parts = module.split(".")[1:]
+    for candidate in (root.joinpath(*parts).with_suffix(".py") if parts else None,
+                      root.joinpath(*parts, "__init__.py")):
+        if candidate is not None and candidate.is_file():
+            return candidate
+    return None
+
+
+def _imports(tree: ast.AST, module: str, is_package: bool) -> set[str]:
+    """The ``nutshell`` modules a module's source names in any import statement (top level or inside a
+    function), each with the packages that contain it; ``from nutshell.x import y`` counts ``y`` when it
+    is a module."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative: from the module's own package upwards
+                package = module.split(".") if is_package else module.split(".")[:-1]
+                package = package[: len(package) - (node.level - 1)]
+                base = ".".join(package + ([base] if base else []))
+            names = [base] + [f"{base}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        for name in names:
+            if name == "nutshell" or name.startswith("nutshell."):
+                parts = name.split(".")
+                found.update(".".join(parts[:end]) for end in range(1, len(parts) + 1))
+    return found
+
+
+def _declared_inputs(tree: ast.AST) -> list[str]:
+    """``DEMO_INPUTS = ("data/runs/*.json", …)`` in a module: files (globs from the project root) that a
+    demo using the module reads."""
+    patterns = []
+    for node in getattr(tree, "body", []):
+        if (isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "DEMO_INPUTS"
+                                                 for t in node.targets)
+                and isinstance(node.value, (ast.Tuple, ast.List))):
+            patterns += [item.value for item in node.value.elts
+                         if isinstance(item, ast.Constant) and isinstance(item.value, str)]
+    return patterns
+
+
+def imported_sources(demo_path: str | Path) -> tuple[list[Path], list[str]]:
+    """The ``nutshell`` source files that running the demo can execute, and the input globs they declare.
+
+    Read from the sources (``ast``), never by importing: every import statement counts, also one inside a
+    function that this demo may never call, so the set is never too small. The runner's own modules
+    (:data:`RUNNER_MODULES`) are always in it.
+    """
+    root = package_root()
+    seen: dict[str, Path] = {}
+    inputs: list[str] = []
+    pending = set(RUNNER_MODULES) | _imports(ast.parse(Path(demo_path).read_bytes()), "__demo__", False)
+    while pending:
+        module = pending.pop()
+        if module in seen:
+            continue
+        path = _module_file(root, module)
+        if path is None:  # an attribute (from nutshell.nets.mlp import XOR_DEMO), or not there
+            continue
+        seen[module] = path
+        tree = ast.parse(path.read_bytes())
+        inputs += _declared_inputs(tree)
+        pending |= _imports(tree, module, path.name == "__init__.py") - seen.keys()
+    return sorted(set(seen.values())), sorted(set(inputs))
+
+
+def fingerprint(demo_path: str | Path, *, extra: str = "", project_root: str | Path | None = None) -> str:
     """Hex digest that changes whenever re-running the demo could change its notebook.
 
-    It hashes the demo file's bytes, the path and bytes of every ``nutshell`` source file, the versions
-    from :func:`environment_versions`, the cache format, and ``extra`` (build options that show up in
-    the notebook, such as where the download links point).
+    It hashes the demo file's bytes, the path and bytes of every ``nutshell`` source file the demo can
+    run and of every input file they declare (:func:`imported_sources`; globs from ``project_root``,
+    by default the folder above the demo's), the versions from :func:`environment_versions`, the cache
+    format, and ``extra`` (build options that show up in the notebook, such as where the download links
+    point).
     """
     digest = hashlib.sha256()
 
@@ -98,11 +179,18 @@ def fingerprint(demo_path: str | Path, *, extra: str = "") -> str:
         digest.update(f"{label}:{len(data)}:".encode())
         digest.update(data)
 
+    demo_path = Path(demo_path)
+    project_root = Path(project_root) if project_root is not None else demo_path.resolve().parent.parent
     add("format", CACHE_FORMAT.encode())
-    add("demo", Path(demo_path).read_bytes())
+    add("demo", demo_path.read_bytes())
     root = package_root()
-    for source in package_source_files():
+    sources, inputs = imported_sources(demo_path)
+    for source in sources:
         add(f"src:{source.relative_to(root).as_posix()}", source.read_bytes())
+    for pattern in inputs:
+        for found in sorted(project_root.glob(pattern)):
+            if found.is_file():
+                add(f"input:{found.relative_to(project_root).as_posix()}", found.read_bytes())
     add("versions", json.dumps(environment_versions(), sort_keys=True).encode())
     add("extra", extra.encode())
     return digest.hexdigest()
@@ -134,7 +222,7 @@ def build_demo(
     :class:`DemoExecutionError` when a cell fails.
     """
     target = cached_notebook_path(demo, cache_dir)
-    key = key or fingerprint(demo.path, extra=f"download_prefix={download_prefix}")
+    key = key or fingerprint(demo.path, extra=f"download_prefix={download_prefix}", project_root=project_root)
     cached = _read_cached(target)
     if cached is not None and cached.get("fingerprint") == key:
         return BuildResult(demo, target, from_cache=True, seconds=float(cached.get("wall_seconds", 0.0)))
@@ -167,7 +255,8 @@ def build_demos(
     demos = list(demos)
     # Fingerprints taken once, up front: a source edited while the demos run makes the next build run them
     # again, and does not turn this build's cache hits into executions one after another.
-    keys = {demo.id: fingerprint(demo.path, extra=f"download_prefix={download_prefix}") for demo in demos}
+    keys = {demo.id: fingerprint(demo.path, extra=f"download_prefix={download_prefix}", project_root=project_root)
+            for demo in demos}
     to_run = [demo for demo in demos
               if (_read_cached(cached_notebook_path(demo, cache_dir)) or {}).get("fingerprint") != keys[demo.id]]
     if on_start is not None and to_run:

@@ -15,6 +15,7 @@ them, :mod:`nutshell.demo_pages` writes the index and shapes the pages. On every
 5. slims and tidies the rendered notebook pages: mkdocs-jupyter's ~600 KB of inline JupyterLab CSS and
    its MathJax/mermaid loaders (CDN) go, a small shared stylesheet (``demo_pages.css``) styles the cells,
    code and outputs stay out of the search index (see :func:`nutshell.demo_pages.tidy_notebook_html`);
+   a tidied page is kept in ``.cache/demo-pages/tidied/`` until its HTML or the code changes;
 6. when a page has an explorable figure (:mod:`nutshell.explorables`), copies the pinned Vega and
    Vega-Lite scripts it loads into the site (``assets/vendor/vega/``), so the site serves them itself.
 
@@ -41,12 +42,12 @@ from mkdocs.structure.pages import Page
 from nutshell.demo_execution import DEFAULT_CELL_TIMEOUT, DEFAULT_WORKERS, BuildResult, build_demos
 from nutshell.demo_pages import (
     STYLESHEET,
+    TidiedPages,
     demos_index_markdown,
     failed_demo_markdown,
     page_notebook,
     slim_notebook_html,
     stylesheet_path,
-    tidy_notebook_html,
 )
 from nutshell.demos import Demo, DemoError, discover_demos
 from nutshell.files import write_atomically
@@ -74,6 +75,7 @@ class DemosPlugin(BasePlugin[DemosConfig]):
         self.results: list[BuildResult] = []
         self.generated_index: File | None = None
         self.stylesheet: str | None = None  # site path of the demo pages' stylesheet
+        self.tidied: TidiedPages | None = None  # tidied notebook pages, kept in .cache/demo-pages/tidied/
 
     # Before mkdocs-jupyter's on_files, which wraps the notebooks added here in its own File proxy.
     @event_priority(50)
@@ -93,6 +95,9 @@ class DemosPlugin(BasePlugin[DemosConfig]):
         demos.sort(key=lambda demo: (order.get(demo.id, len(order)), demo.id))
 
         self.results = []
+        if self.tidied is None or self.tidied.folder != cache_dir.parent / "demo-pages" / "tidied":
+            self.tidied = TidiedPages(cache_dir.parent / "demo-pages" / "tidied")
+        self.tidied.used.clear()
         outcomes = build_demos(
             demos, project_root=root, cache_dir=cache_dir, cell_timeout=self.config.cell_timeout,
             download_prefix=download_prefix, workers=max(1, self.config.workers),
@@ -200,7 +205,7 @@ class DemosPlugin(BasePlugin[DemosConfig]):
             log.warning(f"{page.file.src_uri}: unexpected mkdocs-jupyter HTML layout;"
                         " the page keeps its inline CSS and CDN script loaders")
             return html
-        body = tidy_notebook_html(slimmed)
+        body = self.tidied.tidy(slimmed)
         href = posixpath.relpath(self.stylesheet, posixpath.dirname(page.file.dest_uri))
         return f'<link rel="stylesheet" href="{href}">\n{body}'
 
@@ -212,6 +217,8 @@ class DemosPlugin(BasePlugin[DemosConfig]):
 
     def on_post_build(self, *, config) -> None:
         self._copy_vega_for_explorers(config)
+        if self.tidied is not None:  # every demo page was rendered: what none asked for is out of date
+            self.tidied.forget_unused()
 
     def on_serve(self, server, *, config, builder):
         root = Path(config.config_file_path).resolve().parent

@@ -204,6 +204,11 @@ def load_records(directory: str | Path) -> tuple[list[dict], list[str]]:
     return records, problems
 
 
+#: What the AlexNet demo page reads besides code: its fingerprint covers these (nutshell.demo_execution), so a
+#: record copied into data/runs/ runs the page again.
+DEMO_INPUTS = ("data/runs/*.json",)
+
+
 def runs_dir() -> Path:
     """``data/runs`` of this checkout: below the working directory when run from the project root
     (as ``make`` and mkdocs do), else found from this file's place in ``src/nutshell/alexnet``."""
