@@ -199,3 +199,32 @@ def test_tidying_gives_headings_site_permalinks_and_formulas_mathml_with_text_fo
     title, text = sections["rules"]
     assert title == "Rules"
     assert "θ ← θ - η g costs $5" in text and "x is 1" not in text and "x = 1" not in text
+
+
+def test_tidied_pages_are_kept_until_the_page_or_the_code_changes(tmp_path, monkeypatch):
+    from nutshell import demo_pages
+
+    kept = demo_pages.TidiedPages(tmp_path / "tidied")
+    first = kept.tidy(NOTEBOOK_HTML)
+    assert first == tidy_notebook_html(NOTEBOOK_HTML) and len(list((tmp_path / "tidied").iterdir())) == 1
+
+    def must_not_run(html):
+        raise AssertionError("tidied again although nothing changed")
+
+    monkeypatch.setattr(demo_pages, "tidy_notebook_html", must_not_run)
+    again = demo_pages.TidiedPages(tmp_path / "tidied")  # a later build
+    assert again.tidy(NOTEBOOK_HTML) == first
+    monkeypatch.undo()
+
+    # another page: tidied and kept; the page the last build did not ask for goes
+    changed = NOTEBOOK_HTML.replace("Rules", "Other rules")
+    later = demo_pages.TidiedPages(tmp_path / "tidied")
+    assert "Other rules" in later.tidy(changed)
+    later.forget_unused()
+    assert len(list((tmp_path / "tidied").iterdir())) == 1
+
+    # the code that tidies is part of the key
+    monkeypatch.setattr(demo_pages, "_TIDY_CODE", ("demo_pages.py", "files.py"))
+    other_code = demo_pages.TidiedPages(tmp_path / "tidied")
+    other_code.tidy(changed)
+    assert len(list((tmp_path / "tidied").iterdir())) == 2
