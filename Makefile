@@ -7,7 +7,7 @@
 #   make build   strict static site in site/ (replaced only when the build succeeds); plain files for any
 #                static host: SITE_URL=https://example.org/nutshell/ is the address it will be published at
 #   make check   validate data/*.yaml and report every problem as file:line:col
-#   make bench   run the benchmark scripts in benchmarks/
+#   make bench   measure lookups, builds, an edit under serve and page weights: one table of medians
 #
 # Outside .venv (tools/setup-system, before any pip install): Python's venv module and, for `make test`,
 # Chromium and npm come from apt-get when make runs as root or with passwordless sudo; otherwise make stops at
@@ -85,8 +85,10 @@ lint: setup
 check: setup
 	$(BIN)/nutshell check
 
-bench: setup
-	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+# One table: lookup, cold and warm builds, an edit under serve, page weights, the search index (README,
+# "Reading make bench"), then where a warm build's time goes. A few minutes: the cold build runs every demo.
+bench: vega setup
+	$(BIN)/python benchmarks/bench.py
 
 clean:
 	rm -rf site site.partial .cache .pytest_cache

@@ -154,3 +154,20 @@ def test_whole_words_only_plurals_allowed_longest_name_first(cards):
     for spelling in ("back-propagation", "backpropagation", "back propagation"):
         assert term_links(cards.annotate(f"<p>{spelling} works</p>", GLOSSARY)) == [
             ("../glossary/#backpropagation", spelling)], spelling
+
+
+def test_a_page_seen_before_gets_the_current_definitions_in_its_cards(knowledge):
+    """Annotations are kept between builds (mkdocs serve), but an edited definition reaches every page."""
+    import dataclasses
+
+    page = "<p>A perceptron trained with backpropagation.</p>"
+    before = DefinitionCards(knowledge).annotate(page, "../glossary/")
+    perceptron = knowledge.term_by_id["perceptron"]
+    edited_term = dataclasses.replace(perceptron, short="An edited definition.")
+    edited = dataclasses.replace(knowledge, terms=[edited_term if t.id == "perceptron" else t for t in knowledge.terms])
+    after = DefinitionCards(edited).annotate(page, "../glossary/")
+    assert "An edited definition." in after and "An edited definition" not in before
+    assert after.count('class="nutshell-term"') == 2
+    assert after.split('<div class="nutshell-cards">')[0] == before.split('<div class="nutshell-cards">')[0]
+    assert DefinitionCards(knowledge).annotate(page, "../glossary/") == before
+    assert DefinitionCards(knowledge).annotate(page, "../glossary/", skip_terms=["perceptron"]) != before

@@ -27,6 +27,7 @@ skip early, so the card holds none).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 
@@ -45,6 +46,11 @@ _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)([^>]*)>|<!--.*?-->", re.S)
 _ID_ATTRIBUTE = re.compile(r'\bid="([^"]+)"')
 _VOID = {"br", "img", "hr", "input", "meta", "link", "wbr", "source", "col", "area", "base", "embed", "track"}
 _MIN_SURFACE = 3
+# Pages annotated before, by their HTML and the names matched: `mkdocs serve` rebuilds every page after an
+# edit, and most pages come back unchanged. Only which terms a page links is kept; the cards are written anew,
+# so an edited definition still reaches every page. Bounded: a build has a few dozen pages.
+_ANNOTATED: dict[bytes, tuple[str, tuple[str, ...]]] = {}
+_ANNOTATED_MAX = 256
 
 
 def card_id(term: Term) -> str:
@@ -106,6 +112,9 @@ class DefinitionCards:
         }
         letters = "".join(sorted({c for first in by_first for c in (first, first.upper())}))
         self._word_start = re.compile(rf"(?<![\w-])[{re.escape(letters)}]") if surfaces else None
+        self._term_by_id = {term.id: term for term in knowledge.terms}
+        # What decides where the links go (never the definitions, which only the cards show).
+        self._matcher = hashlib.blake2b(repr([(s, t.id) for s, t in surfaces]).encode(), digest_size=16).digest()
 
     def annotate(self, page_html: str, glossary_url: str, skip_terms: Iterable[str] = ()) -> str:
         """``page_html`` with its first mention of each term linked, and one card per linked term at the end.
@@ -114,6 +123,23 @@ class DefinitionCards:
         """
         if self._word_start is None:
             return page_html
+        skip_terms = tuple(skip_terms)
+        key = hashlib.blake2b(self._matcher + repr((glossary_url, skip_terms)).encode() + b"\0"
+                              + page_html.encode("utf-8"), digest_size=20).digest()
+        if key not in _ANNOTATED:
+            if len(_ANNOTATED) >= _ANNOTATED_MAX:
+                _ANNOTATED.clear()
+            _ANNOTATED[key] = self._link_mentions(page_html, glossary_url, skip_terms)
+        text, linked_ids = _ANNOTATED[key]
+        if not linked_ids:
+            return text
+        cards = "".join(card_html(self._term_by_id[i], entry_href(glossary_url, self._term_by_id[i]))
+                        for i in linked_ids)
+        return f'{text}\n<div class="nutshell-cards">{cards}</div>\n'
+
+    def _link_mentions(self, page_html: str, glossary_url: str, skip_terms: tuple[str, ...]
+                       ) -> tuple[str, tuple[str, ...]]:
+        """``page_html`` with its first mention of each term linked, and the ids of the terms linked."""
         done = set(skip_terms)
         linked: list[Term] = []  # in order of first mention: the order of the cards
         out: list[str] = []
@@ -144,10 +170,7 @@ class DefinitionCards:
                 skipping.append(name)
         tail = page_html[position:]
         out.append(tail if skipping else self._link_text(tail, done, linked, glossary_url, own_section))
-        if linked:
-            cards = "".join(card_html(term, entry_href(glossary_url, term)) for term in linked)
-            out.append(f'\n<div class="nutshell-cards">{cards}</div>\n')
-        return "".join(out)
+        return "".join(out), tuple(term.id for term in linked)
 
     def _link_text(self, text: str, done: set[str], linked: list[Term], glossary_url: str,
                    own_section: str | None) -> str:

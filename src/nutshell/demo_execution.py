@@ -158,20 +158,49 @@ def imported_sources(demo_path: str | Path) -> tuple[list[Path], list[str]]:
         if path is None:  # an attribute (from nutshell.nets.mlp import XOR_DEMO), or not there
             continue
         seen[module] = path
-        tree = ast.parse(path.read_bytes())
-        inputs += _declared_inputs(tree)
-        pending |= _imports(tree, module, path.name == "__init__.py") - seen.keys()
+        imports, declared = _read_module(path, module)
+        inputs += declared
+        pending |= imports - seen.keys()
     return sorted(set(seen.values())), sorted(set(inputs))
 
 
-def fingerprint(demo_path: str | Path, *, extra: str = "", project_root: str | Path | None = None) -> str:
+def _input_base(project_root: Path, pattern: str) -> Path:
+    """Where a demo finds ``pattern`` (``data/runs/*.json``), as the modules declaring it look: below the
+    folder the kernel runs in when that has the pattern's folder, else in the checkout that holds the
+    package (``nutshell.alexnet.records.runs_dir``)."""
+    folder = Path(pattern).parent
+    if (project_root / folder).is_dir():
+        return project_root
+    return package_root().parents[1]
+
+
+_READ_MODULES: dict[tuple[Path, str], tuple[tuple[int, int, int], set[str], list[str]]] = {}
+
+
+def _read_module(path: Path, module: str) -> tuple[set[str], list[str]]:
+    """A module's nutshell imports and declared inputs, parsed once per version of the file (every demo of a
+    build, and every build of `mkdocs serve`, shares the same few modules)."""
+    info = path.stat()
+    version = (info.st_mtime_ns, info.st_size, info.st_ino)
+    kept = _READ_MODULES.get((path, module))
+    if kept is not None and kept[0] == version:
+        return kept[1], kept[2]
+    tree = ast.parse(path.read_bytes())
+    imports, declared = _imports(tree, module, path.name == "__init__.py"), _declared_inputs(tree)
+    _READ_MODULES[(path, module)] = (version, imports, declared)
+    return imports, declared
+
+
+def fingerprint(demo_path: str | Path, *, extra: str = "", project_root: str | Path | None = None,
+                versions: dict[str, str] | None = None) -> str:
     """Hex digest that changes whenever re-running the demo could change its notebook.
 
     It hashes the demo file's bytes, the path and bytes of every ``nutshell`` source file the demo can
     run and of every input file they declare (:func:`imported_sources`; globs from ``project_root``,
     by default the folder above the demo's), the versions from :func:`environment_versions`, the cache
     format, and ``extra`` (build options that show up in the notebook, such as where the download links
-    point).
+    point). ``versions``: :func:`environment_versions`, when the caller has them (reading package metadata
+    takes ~10 ms a demo).
     """
     digest = hashlib.sha256()
 
@@ -188,10 +217,11 @@ def fingerprint(demo_path: str | Path, *, extra: str = "", project_root: str | P
     for source in sources:
         add(f"src:{source.relative_to(root).as_posix()}", source.read_bytes())
     for pattern in inputs:
-        for found in sorted(project_root.glob(pattern)):
+        base = _input_base(project_root, pattern)
+        for found in sorted(base.glob(pattern)):
             if found.is_file():
-                add(f"input:{found.relative_to(project_root).as_posix()}", found.read_bytes())
-    add("versions", json.dumps(environment_versions(), sort_keys=True).encode())
+                add(f"input:{found.relative_to(base).as_posix()}", found.read_bytes())
+    add("versions", json.dumps(versions or environment_versions(), sort_keys=True).encode())
     add("extra", extra.encode())
     return digest.hexdigest()
 
@@ -255,7 +285,9 @@ def build_demos(
     demos = list(demos)
     # Fingerprints taken once, up front: a source edited while the demos run makes the next build run them
     # again, and does not turn this build's cache hits into executions one after another.
-    keys = {demo.id: fingerprint(demo.path, extra=f"download_prefix={download_prefix}", project_root=project_root)
+    versions = environment_versions()
+    keys = {demo.id: fingerprint(demo.path, extra=f"download_prefix={download_prefix}", project_root=project_root,
+                                 versions=versions)
             for demo in demos}
     to_run = [demo for demo in demos
               if (_read_cached(cached_notebook_path(demo, cache_dir)) or {}).get("fingerprint") != keys[demo.id]]
@@ -292,11 +324,26 @@ def _last_wall_seconds(demo: Demo, cache_dir: str | Path) -> float:
         return 0.0
 
 
+_CACHED_INFO: dict[Path, tuple[tuple[int, int, int], dict | None]] = {}
+
+
 def _read_cached(path: Path) -> dict | None:
+    """The ``nutshell`` metadata of a cached notebook (fingerprint, wall time, …), or None. Each version of
+    the file is parsed once per process: a build asks twice per demo, and `mkdocs serve` at every rebuild."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))["metadata"]["nutshell"]
-    except (OSError, ValueError, KeyError, TypeError):
+        info = path.stat()
+    except OSError:
         return None
+    version = (info.st_mtime_ns, info.st_size, info.st_ino)
+    kept = _CACHED_INFO.get(path)
+    if kept is not None and kept[0] == version:
+        return kept[1]
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))["metadata"]["nutshell"]
+    except (OSError, ValueError, KeyError, TypeError):
+        found = None
+    _CACHED_INFO[path] = (version, found)
+    return found
 
 
 def _write_notebook(path: Path, notebook) -> None:

@@ -55,6 +55,9 @@ from nutshell.explorables import MARKER as EXPLORER_MARKER
 from nutshell.explorables import VendorError, copy_vendored
 
 log = logging.getLogger("mkdocs.plugins.nutshell-demos")
+# Each demo's page notebook, figures and problems while its executed notebook is unchanged. At module level:
+# `mkdocs serve` makes new plugin objects for every rebuild, and a page takes ~50 ms to prepare.
+_PAGE_FILES: dict[tuple, tuple] = {}
 
 
 class DemosConfig(Config):
@@ -143,14 +146,21 @@ class DemosPlugin(BasePlugin[DemosConfig]):
     def _add_page_files(self, result: BuildResult, files: Files, *, config, pages_dir: Path) -> None:
         """The page's notebook (figures taken out) as demos/<id>.ipynb, and its figure files."""
         demo: Demo = result.demo
-        notebook = json.loads(result.notebook_path.read_text(encoding="utf-8"))
         # Figures live in demos/<id>/figures/, beside the page (demos/<id>/index.html or demos/<id>.html).
         figures_url = "figures/" if config.use_directory_urls else f"{demo.id}/figures/"
-        page, figures, problems = page_notebook(notebook, title=demo.title, figures_url=figures_url)
+        executed = result.notebook_path.stat()
+        key = (str(result.notebook_path), executed.st_mtime_ns, executed.st_size, demo.title, figures_url)
+        if key not in _PAGE_FILES:
+            notebook = json.loads(result.notebook_path.read_text(encoding="utf-8"))
+            page, figures, problems = page_notebook(notebook, title=demo.title, figures_url=figures_url)
+            text = (json.dumps(page, indent=1, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+            for old in [k for k in _PAGE_FILES if k[0] == key[0]]:
+                del _PAGE_FILES[old]
+            _PAGE_FILES[key] = (text, figures, problems)
+        text, figures, problems = _PAGE_FILES[key]
         for problem in problems:  # a warning: `mkdocs build --strict` fails on it
             log.warning(f"nutshell-demos: {demo.path.name}: {problem}")
         target = pages_dir / "demos" / f"{demo.id}.ipynb"
-        text = (json.dumps(page, indent=1, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
         if not target.is_file() or target.read_bytes() != text:  # unchanged: mkdocs-jupyter's cache hits
             write_atomically(target, text)
         # A plain File rooted at the pages folder, not File.generated: mkdocs-jupyter wraps the page's file

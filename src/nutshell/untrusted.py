@@ -20,6 +20,7 @@ Policy (docs/contributing.md says the same for contributors):
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from dataclasses import dataclass
@@ -253,7 +254,12 @@ class _ActiveContentScanner(HTMLParser):
 
 def active_content(page_html: str) -> list[str]:
     """What in ``page_html`` could run or load something: [] for a page that is only text, links and layout."""
+    return list(_active_content(page_html))
+
+
+@functools.lru_cache(maxsize=64)  # `mkdocs serve` scans every page after each edit; most come back the same
+def _active_content(page_html: str) -> tuple[str, ...]:
     scanner = _ActiveContentScanner()
     scanner.feed(page_html)
     scanner.close()
-    return scanner.findings
+    return tuple(scanner.findings)

@@ -219,3 +219,19 @@ def test_home_and_about_pages_with_a_source_link_pass_axe_and_ask_no_other_host(
         stop()
     assert not blocking, "\n".join(blocking)
     assert not tab.problems()  # a source link on a host other than GitHub or GitLab: no API request
+
+
+@pytest.mark.parametrize("path", ["", "glossary/", "demos/descending-the-landscape/"])
+def test_the_search_index_is_not_fetched_before_the_page_has_painted(tab, path):
+    """Search stays complete, but its index (~150 KB compressed) is never a cost paid before first paint."""
+    tab.goto(path)
+    tab.page.wait_for_function("performance.getEntriesByName('first-contentful-paint').length > 0")
+    tab.page.wait_for_function(
+        "performance.getEntriesByType('resource').some(e => e.name.endsWith('/search/search_index.json'))",
+        timeout=20_000)
+    paint, index = tab.page.evaluate("""() => [
+        performance.getEntriesByName('first-contentful-paint')[0].startTime,
+        performance.getEntriesByType('resource').find(e => e.name.endsWith('/search/search_index.json')).startTime,
+    ]""")
+    record(f"search index requested after first paint ({path or 'home'})", f"{index - paint:+.0f} ms")
+    assert index > paint, f"the search index was requested {paint - index:.0f} ms before the first paint"
