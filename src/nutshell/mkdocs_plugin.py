@@ -6,6 +6,8 @@
 - on_files: add the generated pages and the JSON export as virtual files (nothing is written to docs/).
 - on_page_content: definition cards on every page (notebook pages never pass through Markdown, so this
   works on the rendered HTML), and links from each demo page back to the terms and milestones that cite it.
+- on_post_page: ``search_later.js`` inlined in every page's head, so that the search index is fetched once the
+  page has painted and loaded (or when the reader reaches for search), not before.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from nutshell.load import Problem, load_knowledge
 from nutshell.schema import Knowledge
 
 log = logging.getLogger("mkdocs.plugins.nutshell")
+SEARCH_LATER = Path(__file__).with_name("search_later.js")
 
 
 class NutshellConfig(Config):
@@ -119,3 +122,9 @@ class NutshellPlugin(BasePlugin[NutshellConfig]):
         if src in self.generated:
             self._refuse_active_content(html_text, src)
         return html_text
+
+    def on_post_page(self, output: str, *, page, config) -> str:
+        if "</head>" not in output:
+            return output
+        script = SEARCH_LATER.read_text(encoding="utf-8")
+        return output.replace("</head>", f"<script>{script}</script>\n</head>", 1)
