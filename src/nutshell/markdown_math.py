@@ -7,6 +7,7 @@ kept as code and reported, so a typo never breaks a page silently.
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import xml.etree.ElementTree as etree
@@ -21,6 +22,7 @@ from nutshell.untrusted import DISPLAY_MATH, INLINE_MATH
 log = logging.getLogger("mkdocs.plugins.nutshell")
 
 
+@functools.lru_cache(maxsize=4096)  # ~400 formulas a build; `mkdocs serve` converts them all after every edit
 def latex_to_mathml(tex: str, display: bool) -> str:
     """Convert one formula; raises ValueError with the formula when it cannot be read."""
     try:

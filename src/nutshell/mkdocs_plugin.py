@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import html
 import logging
 from pathlib import Path
@@ -19,7 +21,7 @@ from pathlib import Path
 from mkdocs.config import config_options
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
@@ -30,6 +32,10 @@ from nutshell.schema import Knowledge
 
 log = logging.getLogger("mkdocs.plugins.nutshell")
 SEARCH_LATER = Path(__file__).with_name("search_later.js")
+# Material's search parses every page's HTML into sections at every build, ~0.5 s of a rebuild here; after an
+# edit under `mkdocs serve` most pages come back unchanged. Sections by the page HTML they came from.
+_SEARCH_SECTIONS: dict[bytes, list] = {}
+_SEARCH_SECTIONS_MAX = 256
 
 
 class NutshellConfig(Config):
@@ -51,7 +57,9 @@ class NutshellPlugin(BasePlugin[NutshellConfig]):
     def _path(self, config, value: str) -> Path:
         return (Path(config.config_file_path).parent / value).resolve()
 
+    @event_priority(-100)  # after Material's search plugin has made this build's index
     def on_config(self, config):
+        keep_search_sections(config.plugins.get("material/search"))
         data_dir = self._path(config, self.config.data_dir)
         if str(data_dir) not in config.watch:
             config.watch.append(str(data_dir))  # `mkdocs serve` rebuilds when the data changes
@@ -128,3 +136,33 @@ class NutshellPlugin(BasePlugin[NutshellConfig]):
             return output
         script = SEARCH_LATER.read_text(encoding="utf-8")
         return output.replace("</head>", f"<script>{script}</script>\n</head>", 1)
+
+
+def keep_search_sections(search_plugin) -> None:
+    """Let this build's Material search index reuse the sections of a page whose HTML it has parsed before
+    (see _SEARCH_SECTIONS); the entries are the same, only the parsing is saved. Does nothing without
+    Material's search plugin or its index."""
+    index = getattr(search_plugin, "search_index", None)
+    if index is None or not hasattr(index, "create_entry_for_section"):
+        return
+    from material.plugins.search.plugin import Parser
+
+    def add_entry_from_context(page) -> None:  # as SearchIndex.add_entry_from_context (Material 9.x) does
+        search = page.meta.get("search") or {}
+        if search.get("exclude"):
+            return
+        key = hashlib.blake2b(page.content.encode("utf-8"), digest_size=20).digest()
+        sections = _SEARCH_SECTIONS.get(key)
+        if sections is None:
+            parser = Parser()
+            parser.feed(page.content)
+            parser.close()
+            if len(_SEARCH_SECTIONS) >= _SEARCH_SECTIONS_MAX:
+                _SEARCH_SECTIONS.clear()
+            sections = _SEARCH_SECTIONS[key] = parser.data
+        for section in sections:
+            if not section.is_excluded():
+                # a copy: create_entry_for_section gives a section without a heading the page's title
+                index.create_entry_for_section(copy.copy(section), page.toc, page.url, page)
+
+    index.add_entry_from_context = add_entry_from_context
