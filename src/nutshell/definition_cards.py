@@ -114,7 +114,8 @@ class DefinitionCards:
         self._word_start = re.compile(rf"(?<![\w-])[{re.escape(letters)}]") if surfaces else None
         self._term_by_id = {term.id: term for term in knowledge.terms}
         # What decides where the links go (never the definitions, which only the cards show).
-        self._matcher = hashlib.blake2b(repr([(s, t.id) for s, t in surfaces]).encode(), digest_size=16).digest()
+        self._matcher = hashlib.blake2b(repr(([(s, t.id) for s, t in surfaces], sorted(self._term_ids))).encode(),
+                                        digest_size=16).digest()
 
     def annotate(self, page_html: str, glossary_url: str, skip_terms: Iterable[str] = ()) -> str:
         """``page_html`` with its first mention of each term linked, and one card per linked term at the end.
