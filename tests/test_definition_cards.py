@@ -171,3 +171,12 @@ def test_a_page_seen_before_gets_the_current_definitions_in_its_cards(knowledge)
     assert after.split('<div class="nutshell-cards">')[0] == before.split('<div class="nutshell-cards">')[0]
     assert DefinitionCards(knowledge).annotate(page, "../glossary/") == before
     assert DefinitionCards(knowledge).annotate(page, "../glossary/", skip_terms=["perceptron"]) != before
+
+
+def test_the_hidden_text_twin_of_a_formula_takes_no_card(cards):
+    """A name inside a formula's search twin is not the page's first mention: the visible one gets the link."""
+    page = ('<p><math data-search-exclude><mi>x</mi></math><span class="nutshell-math-text" hidden>perceptron(x)'
+            '</span> A perceptron learns.</p>')
+    annotated = cards.annotate(page, GLOSSARY)
+    assert 'hidden>perceptron(x)</span>' in annotated
+    assert 'A <a class="nutshell-term"' in annotated

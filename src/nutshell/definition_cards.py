@@ -41,7 +41,8 @@ _SKIP_TAGS = {
     "a", "abbr", "code", "pre", "kbd", "samp", "script", "style", "math", "svg", "button", "label",
     "select", "option", "textarea", "title", "h1", "h2", "h3", "h4", "h5", "h6", "nav", "summary",
 }
-_SKIP_CLASSES = ("nutshell-tag", "nutshell-notip")  # labels and widgets that must stay plain
+# labels and widgets that must stay plain, and the hidden text twin of a formula (nutshell.markdown_math)
+_SKIP_CLASSES = ("nutshell-tag", "nutshell-notip", "nutshell-math-text")
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)([^>]*)>|<!--.*?-->", re.S)
 _ID_ATTRIBUTE = re.compile(r'\bid="([^"]+)"')
 _VOID = {"br", "img", "hr", "input", "meta", "link", "wbr", "source", "col", "area", "base", "embed", "track"}

@@ -207,6 +207,9 @@ class DemosPlugin(BasePlugin[DemosConfig]):
             self.generated_index.content_string = demos_index_markdown([r.demo for r in ordered])
         return nav
 
+    # Before the nutshell plugin adds definition cards: the tidied page is kept by its HTML, which must not
+    # change when a definition does (an edited glossary entry would tidy every page that mentions it again).
+    @event_priority(10)
     def on_page_content(self, html: str, *, page, config, files) -> str:
         if not page.file.src_uri.endswith(".ipynb"):
             return html
