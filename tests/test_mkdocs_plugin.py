@@ -45,3 +45,14 @@ def test_kept_search_sections_give_the_entries_materials_own_indexer_gives():
 def test_without_materials_search_nothing_is_wrapped():
     mkdocs_plugin.keep_search_sections(None)
     mkdocs_plugin.keep_search_sections(SimpleNamespace(search_index=None))
+
+
+def test_demo_pages_are_tidied_before_the_definition_cards_are_added():
+    """The tidied page is kept by its HTML: cards (which change with every edited definition) come after."""
+    from nutshell.mkdocs_demos import DemosPlugin
+    from nutshell.mkdocs_plugin import NutshellPlugin
+
+    def priority(method) -> float:
+        return getattr(method, "mkdocs_priority", 0)
+
+    assert priority(DemosPlugin.on_page_content) > priority(NutshellPlugin.on_page_content)
