@@ -227,3 +227,11 @@ def test_standard_library_only():
     code = "import sys, nutshell.lookup; print([m for m in ('yaml', 'numpy', 'difflib') if m in sys.modules])"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_an_index_from_kept_exact_keys_finds_what_a_fresh_one_finds(knowledge):
+    fresh = TermIndex.from_knowledge(knowledge)
+    surfaces = {t.id: [t.term, *t.aliases] for t in knowledge.terms}
+    kept = TermIndex(surfaces, dict(fresh.exact_keys))
+    for query in ("dropout", "Nesterov's", "boltzmann", "drop", "lr", "gradiant", "transformer", "relus"):
+        assert kept.find(query) == fresh.find(query), query

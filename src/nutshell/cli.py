@@ -162,7 +162,7 @@ def cmd_define(args) -> int:
     if glossary is None:
         return EXIT_FAILED
     names = glossary["names"]
-    match = TermIndex(glossary["surfaces"]).find(args.term)
+    match = TermIndex(glossary["surfaces"], glossary["exact_keys"]).find(args.term)
     if match.candidates:  # several terms fit equally well: name them all, pick none
         print(printable(_candidates_message(args.term, [(i, names[i]) for i in match.candidates])),
               file=sys.stderr)
@@ -207,15 +207,15 @@ def _glossary(data_dir: str) -> dict | None:
     from nutshell import glossary_cache
 
     _require_folder(data_dir)
-    compiled, key = glossary_cache.read(data_dir)
+    compiled, stamp = glossary_cache.read(data_dir)
     if compiled is not None:
         return compiled
     knowledge = _load(data_dir)
     if knowledge is None:
         return None
     compiled = glossary_cache.compile_glossary(knowledge)
-    if key is not None and glossary_cache.cache_key(data_dir) == key:  # unchanged while it was loaded
-        glossary_cache.write(data_dir, key, compiled)
+    if stamp is not None and glossary_cache.cache_key(data_dir) == stamp[0]:  # unchanged while it was loaded
+        glossary_cache.write(data_dir, stamp, compiled)
     return compiled
 
 

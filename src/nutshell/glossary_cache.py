@@ -9,7 +9,10 @@ the terminal's width is done at every call), and the ``api/glossary.json`` docum
 
 Never stale: the file is used only when its key equals :func:`cache_key`, a BLAKE2 digest of every byte the
 loader reads (the four YAML files and the demo scripts, which terms may name) and of the size and time of
-every source file of this package (a new version of the code compiles again). Data with problems is never
+every source file of this package (a new version of the code compiles again). Reading and hashing those
+bytes takes a lookup ~2 ms, so a lookup first compares what ``stat`` says of each file with what it said
+when the cache was written (any write changes a file's change time), as git does for its index, and reads
+the bytes only when that differs or cannot be trusted (:func:`read`). Data with problems is never
 compiled, so they are reported by every call, exactly as ``check`` reports them.
 
 Where: ``$NUTSHELL_CACHE_DIR``, else ``$XDG_CACHE_HOME/nutshell``, else ``~/.cache/nutshell``; one file per
@@ -36,7 +39,7 @@ except ImportError:  # a Python built without it
 # The files the loader reads in data/ (nutshell.load.DATA_FILES and OPTIONAL_FILES: a test holds them
 # equal) and the demo scripts, which are read from the demos/ folder beside it.
 DATA_FILE_NAMES = ("eras.yaml", "milestones.yaml", "glossary.yaml", "disputes.yaml")
-FORMAT = 1  # bump when the compiled shape changes
+FORMAT = 2  # bump when the compiled shape changes
 CACHE_ENV = "NUTSHELL_CACHE_DIR"
 _HEADER = f"nutshell-glossary-cache {FORMAT} python {sys.version_info[0]}.{sys.version_info[1]} " \
           f"marshal {marshal.version}\n".encode()
@@ -67,18 +70,54 @@ def _lexical_parent(path: str | os.PathLike) -> str:
     return (root + os.sep.join(parts[:-1])) or "."
 
 
-def cache_key(data_dir: str | os.PathLike) -> str | None:
-    """The digest of everything the compiled glossary depends on, or None when it cannot be taken (a file
-    that is not a regular file, or too big): then there is no cache, and the loader says what is wrong."""
-    digest = blake2b(_HEADER, digest_size=20)
+def _inputs(data_dir: str | os.PathLike) -> tuple[list[tuple[str, str]], str]:
+    """(label, path) of every file the loader reads for ``data_dir``, and a note when demos/ cannot be listed."""
     demos_dir = os.path.join(_lexical_parent(data_dir), "demos")  # where load_knowledge looks
     try:
         demo_names = sorted(name for name in os.listdir(demos_dir) if name.endswith(".py"))
+        note = ""
     except OSError as error:  # no demos/ folder is allowed (the loader then knows no demos)
-        demo_names = []
-        digest.update(f"demos: {type(error).__name__}\n".encode())
+        demo_names, note = [], f"demos: {type(error).__name__}"
     files = [(f"data/{name}", os.path.join(data_dir, name)) for name in DATA_FILE_NAMES]
     files += [(f"demos/{name}", os.path.join(demos_dir, name)) for name in demo_names]
+    return files, note
+
+
+def signature(data_dir: str | os.PathLike) -> tuple | None:
+    """What ``stat`` says of every input (inode, size, modification and change times) and of this package's
+    sources; None when an input is not a regular file or is too big. Any write to a file changes its change
+    time, so an equal signature means unchanged files; see :func:`read` for the one exception it guards."""
+    files, note = _inputs(data_dir)
+    entries: list = [note]
+    for label, path in files:
+        try:
+            info = os.stat(path)
+        except FileNotFoundError:
+            entries.append((label, None))
+            continue
+        except OSError:
+            return None
+        if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_BYTES:
+            return None  # a pipe could block, a device never end: the loader reports them
+        entries.append((label, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns))
+    for folder in (_PACKAGE, os.path.join(_PACKAGE, "load")):
+        try:
+            found = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except OSError:
+            return None
+        for entry in found:
+            if entry.name.endswith(".py"):
+                info = entry.stat()
+                entries.append((entry.name, info.st_size, info.st_mtime_ns))
+    return tuple(entries)
+
+
+def cache_key(data_dir: str | os.PathLike) -> str | None:
+    """The digest of everything the compiled glossary depends on: the bytes of every input, and the size and
+    time of this package's sources; None when it cannot be taken (as for :func:`signature`)."""
+    digest = blake2b(_HEADER, digest_size=20)
+    files, note = _inputs(data_dir)
+    digest.update(note.encode() + b"\n")
     for label, path in files:
         digest.update(label.encode() + b"\0")
         try:
@@ -89,7 +128,7 @@ def cache_key(data_dir: str | os.PathLike) -> str | None:
         except OSError:
             return None
         if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_BYTES:
-            return None  # a pipe could block, a device never end: the loader reports them
+            return None
         try:
             with open(path, "rb") as file:
                 content = file.read(_MAX_BYTES + 1)
@@ -108,39 +147,102 @@ def cache_key(data_dir: str | os.PathLike) -> str | None:
     return digest.hexdigest()
 
 
-def read(data_dir: str | os.PathLike) -> tuple[dict | None, str | None]:
-    """(the compiled glossary, None) when the cache holds it for the data as it is now; else (None, key):
-    the key to :func:`write` the glossary under once it is compiled (None: do not write one)."""
-    key = cache_key(data_dir)
-    if key is None:
+# A file written within this long before the cache may have been written again in the same tick of a coarse
+# file-system clock (FAT: 2 s) without its times changing: its signature is not trusted, its bytes are read.
+_RACY_NS = 2_000_000_000
+
+
+def _settled(found: tuple, written_ns: int) -> bool:
+    times = [time for entry in found if isinstance(entry, tuple) and len(entry) == 5 for time in entry[3:]]
+    return all(time < written_ns - _RACY_NS for time in times)
+
+
+def read(data_dir: str | os.PathLike) -> tuple[dict | None, tuple | None]:
+    """(the compiled glossary, None) when the cache holds it for the data as it is now; else (None, stamp):
+    what to :func:`write` it under once compiled (None: keep nothing).
+
+    The cache is trusted when every input's :func:`signature` is what it was when the cache was written and
+    no input had been written within 2 s of that; otherwise the bytes decide (:func:`cache_key`), and a cache
+    that still holds is written again with the new signature, so that the next lookup need not read them.
+    """
+    found = signature(data_dir)
+    if found is None:
         return None, None
     try:
         with open(cache_file(data_dir), "rb") as file:
-            if file.readline() != _HEADER:
-                return None, key
-            compiled = marshal.load(file)
-    except (OSError, EOFError, ValueError, TypeError):  # absent, unreadable, truncated, not ours
-        return None, key
-    if not isinstance(compiled, dict) or compiled.get("key") != key:
-        return None, key
-    return compiled, None
+            compiled = _unpacked(file.read())
+    except (OSError, EOFError, ValueError, TypeError, KeyError):  # absent, unreadable, truncated, not ours
+        compiled = None
+    if compiled is not None and compiled.get("signature") == found and _settled(found, compiled.get("written", 0)):
+        return compiled, None
+    key = cache_key(data_dir)
+    if key is None:
+        return None, None
+    if compiled is not None and compiled.get("key") == key:
+        write(data_dir, (key, found), compiled)  # the same bytes: note the new signature
+        return compiled, None
+    return None, (key, found)
 
 
-def write(data_dir: str | os.PathLike, key: str, compiled: dict) -> None:
-    """Keep ``compiled`` for the data whose :func:`cache_key` is ``key``; a folder that cannot be written
-    just means the next lookup compiles again."""
+def write(data_dir: str | os.PathLike, stamp: tuple, compiled: dict) -> None:
+    """Keep ``compiled`` for the inputs whose (:func:`cache_key`, :func:`signature`) is ``stamp``; a folder
+    that cannot be written just means the next lookup compiles again."""
+    import time
+
     from nutshell.files import write_atomically
 
+    key, found = stamp
     try:
-        write_atomically(cache_file(data_dir), _HEADER + marshal.dumps({**compiled, "key": key}))
+        write_atomically(cache_file(data_dir), _packed({**compiled, "key": key, "signature": found,
+                                                         "written": time.time_ns()}))
     except (OSError, ValueError):
         pass
+
+
+# The file: the header line; the length of the index (8 bytes); the index, a marshal of everything but the
+# terms' pieces, which say where each of those lies in the rest of the file. A lookup unmarshals the index
+# and the one term it prints (the whole file at once took ~1 ms more).
+_PIECES = ("entries", "records")
+
+
+def _packed(compiled: dict) -> bytes:
+    blob = bytearray()
+    index = {name: value for name, value in compiled.items() if name not in _PIECES}
+    for name in _PIECES:
+        spans = {}
+        for term_id, piece in compiled[name].items():
+            spans[term_id] = (len(blob), len(piece))
+            blob += piece
+        index[name] = spans
+    head = marshal.dumps(index)
+    return _HEADER + len(head).to_bytes(8, "little") + head + bytes(blob)
+
+
+def _unpacked(data: bytes) -> dict:
+    """What :func:`_packed` wrote; raises ValueError (or EOFError, TypeError, KeyError) for anything else."""
+    if not data.startswith(_HEADER):
+        raise ValueError("not a glossary cache of this version")
+    start = len(_HEADER) + 8
+    size = int.from_bytes(data[len(_HEADER):start], "little")
+    if start + size > len(data):
+        raise ValueError("truncated")
+    compiled = marshal.loads(data[start:start + size])
+    if not isinstance(compiled, dict):
+        raise ValueError("not a glossary cache")
+    blob = memoryview(data)[start + size:]
+    for name in _PIECES:
+        spans = compiled[name]
+        if any(offset + length > len(blob) for offset, length in spans.values()):
+            raise ValueError("truncated")
+        compiled[name] = {term_id: blob[offset:offset + length] for term_id, (offset, length) in spans.items()}
+    return compiled
 
 
 def compile_glossary(knowledge) -> dict:
     """What a lookup prints, from knowledge already cleaned for the terminal (terminal.printable_copy).
 
-    ``surfaces``: term id → its name and aliases (:class:`nutshell.lookup.TermIndex`); ``names``: term id →
+    ``surfaces``: term id → its name and aliases, and ``exact_keys`` what :class:`nutshell.lookup.TermIndex`
+    prepares from them; ``names``: term id →
     its name, in the glossary's order; ``page``: the glossary's path on the site; ``entries`` and ``records``:
     term id → marshal bytes of what ``define`` prints (:func:`entry`) and of its ``api/glossary.json``
     record (:func:`record`); ``document``: that document without its terms (:func:`document`).
@@ -160,9 +262,13 @@ def compile_glossary(knowledge) -> dict:
             "milestones": [[m.year, m.title] for m in knowledge.milestones_for_term(term.id)],
             "sources": [render.citation_text(source) for source in term.sources],
         })
+    from nutshell.lookup import TermIndex
+
     whole = render.glossary_document(knowledge)
+    surfaces = {t.id: [t.term, *t.aliases] for t in knowledge.terms}
     return {
-        "surfaces": {t.id: [t.term, *t.aliases] for t in knowledge.terms},
+        "surfaces": surfaces,
+        "exact_keys": TermIndex(surfaces).exact_keys,
         "names": {t.id: t.term for t in knowledge.terms},
         "page": render.site_path(render.GLOSSARY_PAGE),
         "entries": entries,

@@ -102,9 +102,13 @@ Match = namedtuple("Match", ["term_id", "suggestions", "candidates"], defaults=(
 class TermIndex:
     """Every id, name and alias of the glossary, ready to be looked up by :meth:`find`."""
 
-    def __init__(self, surfaces: dict[str, list[str]]):
-        """``surfaces``: term id → the strings that name it, display name first, then the aliases."""
+    def __init__(self, surfaces: dict[str, list[str]], exact_keys: dict[str, str] | None = None):
+        """``surfaces``: term id → the strings that name it, display name first, then the aliases.
+        ``exact_keys``: :attr:`exact_keys` of an index of the same surfaces, kept (nutshell.glossary_cache)."""
         self._surfaces = surfaces
+        if exact_keys is not None:
+            self._key_to_id = exact_keys
+            return
         self._key_to_id: dict[str, str] = {}
         for term_id, names in surfaces.items():
             for name in [term_id, *names]:
@@ -113,6 +117,11 @@ class TermIndex:
                     self._key_to_id.setdefault(key, term_id)
                 if "'" in name or "’" in name:  # "Nesterov's method" is also found as "Nesterov method"
                     self._key_to_id.setdefault(normalize(_POSSESSIVE.sub("", name)), term_id)
+
+    @property
+    def exact_keys(self) -> dict[str, str]:
+        """Normalised id, name or alias → term id: what rule 1 looks up, the only part prepared up front."""
+        return self._key_to_id
 
     @classmethod
     def from_knowledge(cls, knowledge) -> TermIndex:
