@@ -56,3 +56,30 @@ def test_demo_pages_are_tidied_before_the_definition_cards_are_added():
         return getattr(method, "mkdocs_priority", 0)
 
     assert priority(DemosPlugin.on_page_content) > priority(NutshellPlugin.on_page_content)
+
+
+def test_pages_that_differ_only_in_their_cards_share_sections_and_entries():
+    """Search skips the definition cards, so an edited definition needs no new parse of the pages showing it."""
+    import dataclasses
+
+    from nutshell.definition_cards import DefinitionCards
+    from nutshell.load import load_knowledge_or_raise
+    from tests.conftest import FIXTURES
+
+    knowledge = load_knowledge_or_raise(FIXTURES / "data")
+    perceptron = knowledge.term_by_id["perceptron"]
+    edited = dataclasses.replace(knowledge, terms=[
+        dataclasses.replace(t, short="An edited definition.") if t.id == "perceptron" else t for t in knowledge.terms])
+    html = "<h1 id='top'>Top</h1><p>A perceptron learns by backpropagation.</p>"
+    before = DefinitionCards(knowledge).annotate(html, "../glossary/")
+    after = DefinitionCards(edited).annotate(html, "../glossary/")
+    assert before != after and perceptron.short in before
+    pages = [page(before, "Page", "a/"), page(after, "Page", "a/")]
+    expected = entries(SearchIndex(), pages)
+    assert expected[0] == expected[1] and perceptron.short not in expected[0]["text"]
+
+    mkdocs_plugin._SEARCH_SECTIONS.clear()
+    plugin = SimpleNamespace(search_index=SearchIndex())
+    mkdocs_plugin.keep_search_sections(plugin)
+    assert entries(plugin.search_index, pages) == expected
+    assert len(mkdocs_plugin._SEARCH_SECTIONS) == 1

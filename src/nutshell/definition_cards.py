@@ -35,6 +35,8 @@ from nutshell.schema import Knowledge, Term
 from nutshell.untrusted import html_attribute, html_text
 
 CARD_ID_PREFIX = "nutshell-card-"
+#: Where a page's cards begin: everything after it is cards, which search leaves out (data-search-exclude).
+CARDS_START = '\n<div class="nutshell-cards">'
 
 # Text inside these elements is left alone: code, links, headings, math, abbreviations, widgets.
 _SKIP_TAGS = {
@@ -137,7 +139,7 @@ class DefinitionCards:
             return text
         cards = "".join(card_html(self._term_by_id[i], entry_href(glossary_url, self._term_by_id[i]))
                         for i in linked_ids)
-        return f'{text}\n<div class="nutshell-cards">{cards}</div>\n'
+        return f'{text}{CARDS_START}{cards}</div>\n'
 
     def _link_mentions(self, page_html: str, glossary_url: str, skip_terms: tuple[str, ...]
                        ) -> tuple[str, tuple[str, ...]]:

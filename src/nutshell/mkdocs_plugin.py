@@ -26,7 +26,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
 from nutshell import render, untrusted
-from nutshell.definition_cards import DefinitionCards
+from nutshell.definition_cards import CARDS_START, DefinitionCards
 from nutshell.load import Problem, load_knowledge
 from nutshell.schema import Knowledge
 
@@ -151,7 +151,9 @@ def keep_search_sections(search_plugin) -> None:
         search = page.meta.get("search") or {}
         if search.get("exclude"):
             return
-        key = hashlib.blake2b(page.content.encode("utf-8"), digest_size=20).digest()
+        # Keyed without the definition cards, which search skips: an edited definition changes the cards of
+        # every page that mentions the term, and none of their sections.
+        key = hashlib.blake2b(page.content.split(CARDS_START, 1)[0].encode("utf-8"), digest_size=20).digest()
         sections = _SEARCH_SECTIONS.get(key)
         if sections is None:
             parser = Parser()
