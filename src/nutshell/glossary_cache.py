@@ -83,67 +83,77 @@ def _inputs(data_dir: str | os.PathLike) -> tuple[list[tuple[str, str]], str]:
     return files, note
 
 
-def signature(data_dir: str | os.PathLike) -> tuple | None:
-    """What ``stat`` says of every input (inode, size, modification and change times) and of this package's
-    sources; None when an input is not a regular file or is too big. Any write to a file changes its change
-    time, so an equal signature means unchanged files; see :func:`read` for the one exception it guards."""
-    files, note = _inputs(data_dir)
-    entries: list = [note]
-    for label, path in files:
-        try:
-            info = os.stat(path)
-        except FileNotFoundError:
-            entries.append((label, None))
-            continue
-        except OSError:
-            return None
-        if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_BYTES:
-            return None  # a pipe could block, a device never end: the loader reports them
-        entries.append((label, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns))
+class _Unusable(Exception):
+    """An input that is not a regular file, is too big, or cannot be read: no cache; the loader says why."""
+
+
+def _input_stat(path: str) -> os.stat_result | None:
+    """The input's ``stat``, or None when it does not exist; raises _Unusable (a pipe could block, a device
+    never end)."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise _Unusable(path) from error
+    if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_BYTES:
+        raise _Unusable(path)
+    return info
+
+
+def _package_stamp() -> list[tuple[str, int, int]]:
+    """Name, size and modification time of this package's sources (a new version compiles again)."""
+    stamp = []
     for folder in (_PACKAGE, os.path.join(_PACKAGE, "load")):
         try:
             found = sorted(os.scandir(folder), key=lambda entry: entry.name)
-        except OSError:
-            return None
+        except OSError as error:
+            raise _Unusable(folder) from error
         for entry in found:
             if entry.name.endswith(".py"):
                 info = entry.stat()
-                entries.append((entry.name, info.st_size, info.st_mtime_ns))
+                stamp.append((entry.name, info.st_size, info.st_mtime_ns))
+    return stamp
+
+
+def signature(data_dir: str | os.PathLike) -> tuple | None:
+    """What ``stat`` says of every input (inode, size, modification and change times) and of this package's
+    sources; None when an input is unusable. Any write to a file changes its change time, so an equal
+    signature means unchanged files; see :func:`read` for the one exception it guards."""
+    files, note = _inputs(data_dir)
+    entries: list = [note]
+    try:
+        for label, path in files:
+            info = _input_stat(path)
+            entries.append((label, None) if info is None else
+                           (label, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns))
+        entries += _package_stamp()
+    except _Unusable:
+        return None
     return tuple(entries)
 
 
 def cache_key(data_dir: str | os.PathLike) -> str | None:
     """The digest of everything the compiled glossary depends on: the bytes of every input, and the size and
-    time of this package's sources; None when it cannot be taken (as for :func:`signature`)."""
+    time of this package's sources; None when an input is unusable (as for :func:`signature`)."""
     digest = blake2b(_HEADER, digest_size=20)
     files, note = _inputs(data_dir)
     digest.update(note.encode() + b"\n")
-    for label, path in files:
-        digest.update(label.encode() + b"\0")
-        try:
-            info = os.stat(path)
-        except FileNotFoundError:
-            digest.update(b"absent\0")
-            continue
-        except OSError:
-            return None
-        if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_BYTES:
-            return None
-        try:
-            with open(path, "rb") as file:
-                content = file.read(_MAX_BYTES + 1)
-        except OSError:
-            return None
-        digest.update(len(content).to_bytes(8, "little") + content)
-    for folder in (_PACKAGE, os.path.join(_PACKAGE, "load")):
-        try:
-            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
-        except OSError:
-            return None
-        for entry in entries:
-            if entry.name.endswith(".py"):
-                info = entry.stat()
-                digest.update(f"{entry.name} {info.st_size} {info.st_mtime_ns}\n".encode())
+    try:
+        for label, path in files:
+            digest.update(label.encode() + b"\0")
+            if _input_stat(path) is None:
+                digest.update(b"absent\0")
+                continue
+            try:
+                with open(path, "rb") as file:
+                    content = file.read(_MAX_BYTES + 1)
+            except OSError as error:
+                raise _Unusable(path) from error
+            digest.update(len(content).to_bytes(8, "little") + content)
+        digest.update(repr(_package_stamp()).encode())
+    except _Unusable:
+        return None
     return digest.hexdigest()
 
 
