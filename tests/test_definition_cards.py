@@ -180,3 +180,20 @@ def test_the_hidden_text_twin_of_a_formula_takes_no_card(cards):
     annotated = cards.annotate(page, GLOSSARY)
     assert 'hidden>perceptron(x)</span>' in annotated
     assert 'A <a class="nutshell-term"' in annotated
+
+
+def test_an_explorable_figure_stays_plain(cards):
+    """Its caption and controls are what a keyboard user tabs through: no link between them."""
+    page = ('<figure class="nutshell-explorer"><figcaption>A perceptron, step by step</figcaption>'
+            '<input type="range"></figure><p>The perceptron again.</p>')
+    annotated = cards.annotate(page, GLOSSARY)
+    assert "<figcaption>A perceptron, step by step</figcaption>" in annotated
+    assert 'The <a class="nutshell-term"' in annotated
+
+
+def test_text_inside_a_template_is_data_and_takes_no_link(cards):
+    """An explorable's JSON sits in a <template>: "perceptron" there is a string of the data, not a mention."""
+    page = '<template>{"filter": "perceptron"}</template><p>A perceptron.</p>'
+    annotated = cards.annotate(page, GLOSSARY)
+    assert '<template>{"filter": "perceptron"}</template>' in annotated
+    assert 'A <a class="nutshell-term"' in annotated

@@ -42,9 +42,11 @@ CARDS_START = '\n<div class="nutshell-cards">'
 _SKIP_TAGS = {
     "a", "abbr", "code", "pre", "kbd", "samp", "script", "style", "math", "svg", "button", "label",
     "select", "option", "textarea", "title", "h1", "h2", "h3", "h4", "h5", "h6", "nav", "summary",
+    "template",  # inert data (an explorable's JSON): a link there would land inside its strings
 }
-# labels and widgets that must stay plain, and the hidden text twin of a formula (nutshell.markdown_math)
-_SKIP_CLASSES = ("nutshell-tag", "nutshell-notip", "nutshell-math-text")
+# labels and widgets that must stay plain (an explorable figure: its caption, legend and controls, which
+# keyboard users tab through), and the hidden text twin of a formula (nutshell.markdown_math)
+_SKIP_CLASSES = ("nutshell-tag", "nutshell-notip", "nutshell-explorer", "nutshell-math-text")
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)([^>]*)>|<!--.*?-->", re.S)
 _ID_ATTRIBUTE = re.compile(r'\bid="([^"]+)"')
 _VOID = {"br", "img", "hr", "input", "meta", "link", "wbr", "source", "col", "area", "base", "embed", "track"}
