@@ -17,9 +17,10 @@ compiled, so they are reported by every call, exactly as ``check`` reports them.
 
 Where: ``$NUTSHELL_CACHE_DIR``, else ``$XDG_CACHE_HOME/nutshell``, else ``~/.cache/nutshell``; one file per
 data folder, named by a digest of its resolved path. A cache that cannot be read or written changes
-nothing but the speed. The file is the marshal of plain lists, dicts and strings (several times faster to
-read than JSON, and unable to run code); a header names the format and the Python that wrote it. Each
-term's pieces are kept as marshal bytes of their own, so that a lookup decodes only the term it prints.
+nothing but the speed. The file holds marshal data of plain lists, dicts and strings (several times faster
+to read than JSON, and unable to run code) after a header that names the format and the Python that wrote
+it: an index, then each term's pieces on their own (:func:`_packed`), so that a lookup decodes the index
+and the one term it prints.
 
 Standard library only, and nothing heavy at import: this is the module that makes ``define`` fast.
 """
