@@ -173,27 +173,17 @@ def test_a_page_seen_before_gets_the_current_definitions_in_its_cards(knowledge)
     assert DefinitionCards(knowledge).annotate(page, "../glossary/", skip_terms=["perceptron"]) != before
 
 
-def test_the_hidden_text_twin_of_a_formula_takes_no_card(cards):
-    """A name inside a formula's search twin is not the page's first mention: the visible one gets the link."""
-    page = ('<p><math data-search-exclude><mi>x</mi></math><span class="nutshell-math-text" hidden>perceptron(x)'
-            '</span> A perceptron learns.</p>')
-    annotated = cards.annotate(page, GLOSSARY)
-    assert 'hidden>perceptron(x)</span>' in annotated
-    assert 'A <a class="nutshell-term"' in annotated
-
-
-def test_an_explorable_figure_stays_plain(cards):
-    """Its caption and controls are what a keyboard user tabs through: no link between them."""
-    page = ('<figure class="nutshell-explorer"><figcaption>A perceptron, step by step</figcaption>'
-            '<input type="range"></figure><p>The perceptron again.</p>')
-    annotated = cards.annotate(page, GLOSSARY)
-    assert "<figcaption>A perceptron, step by step</figcaption>" in annotated
-    assert 'The <a class="nutshell-term"' in annotated
-
-
-def test_text_inside_a_template_is_data_and_takes_no_link(cards):
-    """An explorable's JSON sits in a <template>: "perceptron" there is a string of the data, not a mention."""
-    page = '<template>{"filter": "perceptron"}</template><p>A perceptron.</p>'
-    annotated = cards.annotate(page, GLOSSARY)
-    assert '<template>{"filter": "perceptron"}</template>' in annotated
+# Text that is no mention: a formula's hidden search twin (the visible mention must get the link), an
+# explorable figure's caption and controls (what a keyboard user tabs through: no link between them), and the
+# explorable's JSON in a <template> ("perceptron" there is a string of the data).
+@pytest.mark.parametrize("hidden, visible", [
+    ('<p><math data-search-exclude><mi>x</mi></math><span class="nutshell-math-text" hidden>perceptron(x)</span>',
+     ' A perceptron learns.</p>'),
+    ('<figure class="nutshell-explorer"><figcaption>A perceptron, step by step</figcaption>'
+     '<input type="range"></figure>', '<p>A perceptron again.</p>'),
+    ('<template>{"filter": "perceptron"}</template>', '<p>A perceptron.</p>'),
+])
+def test_text_that_is_no_mention_takes_no_link(cards, hidden, visible):
+    annotated = cards.annotate(hidden + visible, GLOSSARY)
+    assert annotated.startswith(hidden)
     assert 'A <a class="nutshell-term"' in annotated
