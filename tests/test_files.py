@@ -75,3 +75,24 @@ def test_shown_path_without_a_working_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(gone)
     gone.rmdir()
     assert shown_path(tmp_path / "x.yaml") == str(tmp_path / "x.yaml")
+
+
+def test_a_value_per_file_version_is_computed_again_only_when_the_file_changes(tmp_path):
+    from nutshell.files import PerFileVersion
+
+    path = tmp_path / "source.txt"
+    path.write_text("one")
+    calls = []
+    kept = PerFileVersion()
+
+    def read():
+        calls.append(1)
+        return path.read_text()
+
+    assert kept.get(path, read) == kept.get(path, read) == "one" and len(calls) == 1
+    assert kept.get(path, read, extra=("other",)) == "one" and len(calls) == 2  # another key of the same file
+    write_atomically(path, b"two")  # a new inode, even within the same clock tick
+    assert kept.get(path, read) == "two" and len(calls) == 3
+    path.unlink()
+    with pytest.raises(OSError):
+        kept.get(path, read)

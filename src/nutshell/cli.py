@@ -206,8 +206,7 @@ def _glossary(data_dir: str) -> dict | None:
     (they are printed)."""
     from nutshell import glossary_cache
 
-    _require_folder(data_dir)
-    compiled, stamp = glossary_cache.read(data_dir)
+    compiled, stamp = glossary_cache.read(data_dir)  # a missing folder: no cache, and _load says so
     if compiled is not None:
         return compiled
     knowledge = _load(data_dir)

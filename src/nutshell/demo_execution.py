@@ -42,7 +42,7 @@ from importlib import metadata
 from pathlib import Path
 
 from nutshell.demos import Demo, DemoError, DemoExecutionError
-from nutshell.files import shown_path, write_atomically
+from nutshell.files import PerFileVersion, shown_path, write_atomically
 
 #: Bump when the executed notebook's layout changes (footer, metadata), to invalidate old caches.
 CACHE_FORMAT = "3"
@@ -174,21 +174,18 @@ def _input_base(project_root: Path, pattern: str) -> Path:
     return package_root().parents[1]
 
 
-_READ_MODULES: dict[tuple[Path, str], tuple[tuple[int, int, int], set[str], list[str]]] = {}
+_MODULES: PerFileVersion[tuple[set[str], list[str]]] = PerFileVersion()
 
 
 def _read_module(path: Path, module: str) -> tuple[set[str], list[str]]:
     """A module's nutshell imports and declared inputs, parsed once per version of the file (every demo of a
     build, and every build of `mkdocs serve`, shares the same few modules)."""
-    info = path.stat()
-    version = (info.st_mtime_ns, info.st_size, info.st_ino)
-    kept = _READ_MODULES.get((path, module))
-    if kept is not None and kept[0] == version:
-        return kept[1], kept[2]
-    tree = ast.parse(path.read_bytes())
-    imports, declared = _imports(tree, module, path.name == "__init__.py"), _declared_inputs(tree)
-    _READ_MODULES[(path, module)] = (version, imports, declared)
-    return imports, declared
+
+    def parse() -> tuple[set[str], list[str]]:
+        tree = ast.parse(path.read_bytes())
+        return _imports(tree, module, path.name == "__init__.py"), _declared_inputs(tree)
+
+    return _MODULES.get(path, parse, extra=(module,))
 
 
 def fingerprint(demo_path: str | Path, *, extra: str = "", project_root: str | Path | None = None,
@@ -324,26 +321,23 @@ def _last_wall_seconds(demo: Demo, cache_dir: str | Path) -> float:
         return 0.0
 
 
-_CACHED_INFO: dict[Path, tuple[tuple[int, int, int], dict | None]] = {}
+_CACHED_INFO: PerFileVersion[dict | None] = PerFileVersion()
 
 
 def _read_cached(path: Path) -> dict | None:
     """The ``nutshell`` metadata of a cached notebook (fingerprint, wall time, …), or None. Each version of
     the file is parsed once per process: a build asks twice per demo, and `mkdocs serve` at every rebuild."""
+
+    def parse() -> dict | None:
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))["metadata"]["nutshell"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
     try:
-        info = path.stat()
+        return _CACHED_INFO.get(path, parse)
     except OSError:
         return None
-    version = (info.st_mtime_ns, info.st_size, info.st_ino)
-    kept = _CACHED_INFO.get(path)
-    if kept is not None and kept[0] == version:
-        return kept[1]
-    try:
-        found = json.loads(path.read_text(encoding="utf-8"))["metadata"]["nutshell"]
-    except (OSError, ValueError, KeyError, TypeError):
-        found = None
-    _CACHED_INFO[path] = (version, found)
-    return found
 
 
 def _write_notebook(path: Path, notebook) -> None:

@@ -32,6 +32,7 @@ from pathlib import Path
 from bs4 import BeautifulSoup  # nbconvert's own dependency, so always there when pages are built
 
 from nutshell.demos import Demo
+from nutshell.files import write_atomically
 
 #: The demo pages' stylesheet (served as assets/stylesheets/demo-pages-<hash>.css on demo pages only).
 STYLESHEET = Path(__file__).with_name("demo_pages.css")
@@ -291,8 +292,6 @@ class TidiedPages:
         except (OSError, UnicodeDecodeError):
             pass
         tidied = tidy_notebook_html(html)
-        from nutshell.files import write_atomically
-
         try:
             write_atomically(path, tidied.encode("utf-8"))
         except OSError:

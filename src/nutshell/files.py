@@ -5,6 +5,8 @@
   site's tables) which must never see half a file.
 - :func:`shown_path`: a path in a message, relative to the working directory when it lies below it, so
   that it is short and an editor or terminal can open it.
+- :class:`PerFileVersion`: what was computed from a file, kept until the file changes. A build reads the
+  same sources and cached notebooks for every demo, and `mkdocs serve` again at every rebuild.
 
 Standard library only: the command line imports this module and must start at once.
 """
@@ -14,7 +16,9 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Generic, TypeVar
+
+T = TypeVar("T")
 
 
 def shown_path(path: str | Path) -> str:
@@ -65,3 +69,21 @@ def _sync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(descriptor)
+
+
+class PerFileVersion(Generic[T]):
+    """Values computed from files, each kept until its file changes: its inode, size or modification time
+    (a rewrite by :func:`write_atomically` is a new inode). One value per file and ``extra`` key."""
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple, tuple[tuple[int, int, int], T]] = {}
+
+    def get(self, path: str | Path, compute: Callable[[], T], extra: tuple = ()) -> T:
+        """``compute()`` for the file as it is now; raises OSError when it cannot be stat'ed."""
+        info = os.stat(path)
+        version = (info.st_mtime_ns, info.st_size, info.st_ino)
+        key = (os.fspath(path), extra)
+        kept = self._kept.get(key)
+        if kept is None or kept[0] != version:
+            kept = self._kept[key] = (version, compute())
+        return kept[1]

@@ -50,14 +50,14 @@ from nutshell.demo_pages import (
     stylesheet_path,
 )
 from nutshell.demos import Demo, DemoError, discover_demos
-from nutshell.files import write_atomically
+from nutshell.files import PerFileVersion, write_atomically
 from nutshell.explorables import MARKER as EXPLORER_MARKER
 from nutshell.explorables import VendorError, copy_vendored
 
 log = logging.getLogger("mkdocs.plugins.nutshell-demos")
 # Each demo's page notebook, figures and problems while its executed notebook is unchanged. At module level:
 # `mkdocs serve` makes new plugin objects for every rebuild, and a page takes ~50 ms to prepare.
-_PAGE_FILES: dict[tuple, tuple] = {}
+_PAGE_FILES: PerFileVersion[tuple[bytes, list, list[str]]] = PerFileVersion()
 
 
 class DemosConfig(Config):
@@ -148,16 +148,14 @@ class DemosPlugin(BasePlugin[DemosConfig]):
         demo: Demo = result.demo
         # Figures live in demos/<id>/figures/, beside the page (demos/<id>/index.html or demos/<id>.html).
         figures_url = "figures/" if config.use_directory_urls else f"{demo.id}/figures/"
-        executed = result.notebook_path.stat()
-        key = (str(result.notebook_path), executed.st_mtime_ns, executed.st_size, demo.title, figures_url)
-        if key not in _PAGE_FILES:
+
+        def prepare() -> tuple[bytes, list, list[str]]:
             notebook = json.loads(result.notebook_path.read_text(encoding="utf-8"))
             page, figures, problems = page_notebook(notebook, title=demo.title, figures_url=figures_url)
             text = (json.dumps(page, indent=1, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
-            for old in [k for k in _PAGE_FILES if k[0] == key[0]]:
-                del _PAGE_FILES[old]
-            _PAGE_FILES[key] = (text, figures, problems)
-        text, figures, problems = _PAGE_FILES[key]
+            return text, figures, problems
+
+        text, figures, problems = _PAGE_FILES.get(result.notebook_path, prepare, extra=(demo.title, figures_url))
         for problem in problems:  # a warning: `mkdocs build --strict` fails on it
             log.warning(f"nutshell-demos: {demo.path.name}: {problem}")
         target = pages_dir / "demos" / f"{demo.id}.ipynb"

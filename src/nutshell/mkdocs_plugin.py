@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import html
 import logging
@@ -134,8 +135,12 @@ class NutshellPlugin(BasePlugin[NutshellConfig]):
     def on_post_page(self, output: str, *, page, config) -> str:
         if "</head>" not in output:
             return output
-        script = SEARCH_LATER.read_text(encoding="utf-8")
-        return output.replace("</head>", f"<script>{script}</script>\n</head>", 1)
+        return output.replace("</head>", f"<script>{_search_later()}</script>\n</head>", 1)
+
+
+@functools.cache
+def _search_later() -> str:
+    return SEARCH_LATER.read_text(encoding="utf-8")
 
 
 def keep_search_sections(search_plugin) -> None:
