@@ -28,12 +28,31 @@ def _glossary_cache_of_this_session(tmp_path_factory):
         os.environ[CACHE_ENV] = before
 
 
+def copy_fixture_project(folder: Path) -> Path:
+    """A writable copy of the fixture project (data/ and demos/) in ``folder``; returns its data/ directory."""
+    shutil.copytree(FIXTURES / "data", folder / "data")
+    shutil.copytree(FIXTURES / "demos", folder / "demos")
+    return folder / "data"
+
+
+def fixture_site_config(folder: Path, **settings) -> Path:
+    """:func:`copy_fixture_project` with a site config pointing at it; returns the config's path."""
+    data = copy_fixture_project(folder)
+    return write_site_config(folder, data_dir=data, demos_dir=folder / "demos", **settings)
+
+
+def last_good_site(folder: Path) -> Path:
+    """folder/site holding one page from a previous build, which a build that fails must leave alone."""
+    site = folder / "site"
+    site.mkdir()
+    (site / "previous.html").write_text("the last good build", encoding="utf-8")
+    return site
+
+
 @pytest.fixture
 def data_copy(tmp_path: Path) -> Path:
     """A writable copy of the fixture project (data/ and demos/); returns its data/ directory."""
-    shutil.copytree(FIXTURES / "data", tmp_path / "data")
-    shutil.copytree(FIXTURES / "demos", tmp_path / "demos")
-    return tmp_path / "data"
+    return copy_fixture_project(tmp_path)
 
 
 def replace_in(path: Path, old: str, new: str) -> None:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 from nutshell.load import load_knowledge_or_raise
-from tests.conftest import FIXTURES, ROOT, free_port, replace_in, run_mkdocs_build, write_site_config
+from tests.conftest import ROOT, fixture_site_config, free_port, last_good_site, replace_in, run_mkdocs_build
 
 
 def test_generated_pages_exist_and_nothing_generated_is_committed(built_site: Path):
@@ -105,21 +104,12 @@ def test_no_third_party_urls_in_scripts_styles_or_fonts(built_site: Path):
         assert not re.search(r"@import\s+url\(['\"]?https?://|fonts\.googleapis", text), css
 
 
-def _fixture_project(tmp_path: Path) -> Path:
-    """A copy of the small fixture data with a site config pointing at it; returns the config path."""
-    shutil.copytree(FIXTURES / "data", tmp_path / "data")
-    shutil.copytree(FIXTURES / "demos", tmp_path / "demos")
-    return write_site_config(tmp_path, data_dir=tmp_path / "data", demos_dir=tmp_path / "demos")
-
-
 def test_bad_data_fails_the_build_with_file_line_and_writes_nothing(tmp_path: Path):
-    config = _fixture_project(tmp_path)
+    config = fixture_site_config(tmp_path)
     replace_in(tmp_path / "data" / "glossary.yaml", "  category: architecture\n",
                "  category: architecture\n  category: concept\n")
     replace_in(tmp_path / "data" / "milestones.yaml", "terms: [perceptron]", "terms: [perceptorn]")
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "previous.html").write_text("the last good build", encoding="utf-8")
+    site = last_good_site(tmp_path)
     result = run_mkdocs_build(config, site, cwd=tmp_path)
     assert result.returncode != 0
     assert "glossary.yaml:5:3: duplicate key 'category'" in result.stderr
@@ -176,7 +166,7 @@ class _Serving:
 
 
 def test_serve_shows_data_problems_and_recovers_when_fixed(tmp_path: Path):
-    config = _fixture_project(tmp_path)
+    config = fixture_site_config(tmp_path)
     milestones = tmp_path / "data" / "milestones.yaml"
     replace_in(milestones, "terms: [perceptron]", "terms: [perceptorn]")
     with _Serving(config) as serving:
@@ -190,7 +180,7 @@ def test_serve_shows_data_problems_and_recovers_when_fixed(tmp_path: Path):
 
 
 def test_serve_shows_a_failing_demo_and_recovers_when_fixed(tmp_path: Path):
-    config = _fixture_project(tmp_path)
+    config = fixture_site_config(tmp_path)
     demo = tmp_path / "demos" / "toy.py"
     replace_in(demo, 'print("toy", 1 + 1)', 'print("toy", 1 / 0)')
     with _Serving(config) as serving:

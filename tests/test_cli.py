@@ -22,7 +22,7 @@ from nutshell.cli import (
 from nutshell.load import load_knowledge
 from nutshell.plain_text import markdown_to_text
 from nutshell.terminal import EXIT_STATUS_HELP, UsageError
-from tests.conftest import FIXTURES, ROOT, replace_in
+from tests.conftest import FIXTURES, ROOT, copy_fixture_project, replace_in
 
 DATA = ["--data", str(FIXTURES / "data")]
 REAL_DATA = ["--data", str(ROOT / "data")]
@@ -49,10 +49,9 @@ def test_define_prints_the_entry(capsys, monkeypatch):
 
 def _project_with_real_config(tmp_path):
     """The fixture project beside a copy of the project's own mkdocs.yml; returns the data folder."""
-    shutil.copytree(FIXTURES / "data", tmp_path / "data")
-    shutil.copytree(FIXTURES / "demos", tmp_path / "demos")
+    data = copy_fixture_project(tmp_path)
     shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
-    return tmp_path / "data"
+    return data
 
 
 def test_page_line_is_the_local_default_when_no_address_is_set(capsys, monkeypatch, tmp_path):

@@ -15,7 +15,6 @@ import importlib.util
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,7 +23,7 @@ import pytest
 
 from nutshell import render
 from nutshell.schema import CATEGORIES
-from tests.conftest import FIXTURES, ROOT, replace_in, write_site_config
+from tests.conftest import ROOT, fixture_site_config, last_good_site, replace_in, write_site_config
 
 # Material writes the engine's name and version here; it is the one line allowed to differ.
 GENERATOR_META = re.compile(rb'<meta name="generator" content="[^"]*">')
@@ -78,13 +77,9 @@ def test_properdocs_builds_the_same_site_as_mkdocs(
 
 
 def test_properdocs_stops_on_bad_data_with_file_and_line(properdocs, tmp_path: Path):
-    shutil.copytree(FIXTURES / "data", tmp_path / "data")
-    shutil.copytree(FIXTURES / "demos", tmp_path / "demos")
-    config = write_site_config(tmp_path, data_dir=tmp_path / "data", demos_dir=tmp_path / "demos")
+    config = fixture_site_config(tmp_path)
     replace_in(tmp_path / "data" / "milestones.yaml", "terms: [perceptron]", "terms: [perceptorn]")
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "previous.html").write_text("the last good build", encoding="utf-8")
+    site = last_good_site(tmp_path)
 
     result = run_properdocs_build(config, site, cwd=tmp_path)
 

@@ -25,7 +25,7 @@ import pytest
 import yaml
 
 from nutshell import cli, render
-from tests.conftest import FIXTURES, ROOT, free_port, write_site_config
+from tests.conftest import ROOT, fixture_site_config, free_port
 
 PUBLISHED = "https://example.org/nutshell/"
 REPOSITORY = "https://codeberg.org/example/nutshell"
@@ -42,10 +42,7 @@ def config_line(key: str) -> str:
 
 def fixture_project(folder: Path) -> Path:
     """The fixture project with a site config that keeps mkdocs.yml's own site_url/repo_url lines."""
-    shutil.copytree(FIXTURES / "data", folder / "data")
-    shutil.copytree(FIXTURES / "demos", folder / "demos")
-    config = write_site_config(folder, data_dir=folder / "data", demos_dir=folder / "demos",
-                               demo_cache=folder / "cache" / "demos")
+    config = fixture_site_config(folder, demo_cache=folder / "cache" / "demos")
     settings = yaml.safe_load(config.read_text(encoding="utf-8"))
     del settings["nav"]  # it names the real demos; the fixture has one, and MkDocs lists the pages itself
     text = yaml.safe_dump(settings, sort_keys=False)
